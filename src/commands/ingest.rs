@@ -1,0 +1,187 @@
+//! `prestige ingest`: NDJSON from stdin or files → rotating Parquet files in a directory or on S3.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use parquet::basic::Compression;
+
+use super::render;
+use super::{Context, exit};
+use crate::engine::ingest::{self, BadLinePolicy, IngestOptions, IngestReport, IngestStatus, Input};
+use crate::engine::sink::{ParquetSettings, RotationPolicy, parse_compression};
+use crate::engine::storage::Location;
+use crate::engine::units::{parse_duration, parse_size};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnError {
+    /// Stop at the first bad line, naming file and line (rows before it are kept)
+    Fail,
+    /// Drop bad lines and count them in the report
+    Skip,
+    /// Write bad lines to --dead-letter as NDJSON {file, line, error, raw} and count them
+    DeadLetter,
+}
+
+#[derive(Debug, Args)]
+#[command(after_long_help = "Examples:\n  cat events.ndjson | prestige ingest --to ./lake --prefix events\n  \
+prestige ingest logs/*.ndjson.gz --to s3://bucket/raw --prefix events --max-bytes 128MiB --schema events.schema.json")]
+pub struct IngestArgs {
+    /// NDJSON files (.gz and .zst are decompressed); none or `-` reads stdin
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Destination: a local directory or s3://bucket/dir
+    #[arg(long, value_name = "DEST")]
+    pub to: String,
+    /// File name prefix: files are named PREFIX.{timestamp_millis}.{writer}-{seq}.parquet (may contain `/`)
+    #[arg(long, default_value = "data", value_name = "NAME")]
+    pub prefix: String,
+    /// Schema file (JSON, see README); without it the schema is inferred from the first lines
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// Lines used to infer the schema when --schema is not given
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub infer_rows: usize,
+    /// Close a file after this many rows
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_rows: Option<u64>,
+    /// Close a file when it reaches about this size on disk (e.g. 128MiB)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_bytes: Option<u64>,
+    /// Close a file open this long even when no new input arrives (e.g. 30s, 5m)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_age: Option<Duration>,
+    /// Parquet compression: zstd[:level], snappy, gzip[:level], lz4, none
+    #[arg(long, default_value = "zstd", value_name = "CODEC", value_parser = parse_compression)]
+    pub compression: Compression,
+    /// Rows per Parquet row group
+    #[arg(long, default_value_t = 1 << 20, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub row_group_rows: u64,
+    /// What to do with a line that cannot be loaded
+    #[arg(long, value_enum, default_value_t = OnError::Fail)]
+    pub on_error: OnError,
+    /// Dead-letter file (NDJSON); implies --on-error dead-letter
+    #[arg(long, value_name = "PATH")]
+    pub dead_letter: Option<PathBuf>,
+    /// Longest accepted line
+    #[arg(long, default_value = "64MiB", value_name = "SIZE", value_parser = parse_size)]
+    pub max_line_bytes: u64,
+    /// Where resume journals (and S3 staging files) are kept
+    /// [default: $XDG_STATE_HOME/prestige or ~/.local/state/prestige]
+    #[arg(long, env = "PRESTIGE_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Forget an earlier interrupted or completed run of the same inputs and ingest them again
+    #[arg(long)]
+    pub restart: bool,
+    /// Files uploaded to S3 at once while the next file is written
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub upload_concurrency: u64,
+    /// Multipart part size for S3 uploads
+    #[arg(long, default_value = "8MiB", value_name = "SIZE", value_parser = parse_size)]
+    pub part_size: u64,
+    /// Decoding threads [default: number of cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub threads: Option<u64>,
+}
+
+impl IngestArgs {
+    fn options(&self) -> anyhow::Result<IngestOptions> {
+        let inputs: Vec<Input> = if self.files.is_empty() {
+            vec![Input::Stdin]
+        } else {
+            self.files.iter().map(|f| if f.as_os_str() == "-" { Input::Stdin } else { Input::File(f.clone()) }).collect()
+        };
+        let prefix = self.prefix.trim_matches('/').to_string();
+        if prefix.is_empty() || prefix.split('/').any(|p| p.is_empty() || p == "." || p == "..") {
+            return Err(crate::engine::error::Error::Config(format!("invalid --prefix {:?}", self.prefix)).into());
+        }
+        if self.part_size < 5 << 20 {
+            return Err(crate::engine::error::Error::Config("--part-size must be at least 5MiB (an S3 limit)".into()).into());
+        }
+        let schema = match &self.schema {
+            Some(p) => Some(crate::engine::schema::load_schema_file(p)?),
+            None => None,
+        };
+        let on_error = match (self.on_error, &self.dead_letter) {
+            (OnError::Fail, None) => BadLinePolicy::Fail,
+            (OnError::Skip, None) => BadLinePolicy::Skip,
+            (OnError::DeadLetter | OnError::Fail, Some(p)) => BadLinePolicy::DeadLetter(p.clone()),
+            (OnError::DeadLetter, None) => {
+                return Err(crate::engine::error::Error::Config("--on-error dead-letter needs --dead-letter PATH".into()).into());
+            }
+            (OnError::Skip, Some(_)) => {
+                return Err(crate::engine::error::Error::Config("--dead-letter conflicts with --on-error skip".into()).into());
+            }
+        };
+        Ok(IngestOptions {
+            inputs,
+            destination: Location::parse(&self.to)?,
+            prefix,
+            schema,
+            infer_rows: self.infer_rows.max(1),
+            rotation: RotationPolicy { max_rows: self.max_rows, max_bytes: self.max_bytes, max_age: self.max_age },
+            parquet: ParquetSettings { compression: self.compression, row_group_rows: self.row_group_rows as usize },
+            on_error,
+            max_line_bytes: self.max_line_bytes as usize,
+            state_dir: self.state_dir.clone().unwrap_or_else(ingest::default_state_dir),
+            restart: self.restart,
+            s3: Default::default(),
+            upload_concurrency: self.upload_concurrency as usize,
+            part_size: self.part_size,
+            decode_threads: self
+                .threads
+                .map(|t| t as usize)
+                .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+            stop: Arc::new(Default::default()),
+        })
+    }
+}
+
+pub async fn run(args: IngestArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let mut opts = args.options()?;
+    opts.s3 = ctx.s3.clone();
+    opts.stop = super::stop_on_signal();
+    let progress = Arc::new(render::TermProgress::new(ctx.progress));
+    let report = ingest::ingest(opts, progress).await.with_context(|| format!("ingest into {}", args.to))?;
+    render::print_report(ctx.format, &report, table)?;
+    Ok(ExitCode::from(match report.status {
+        IngestStatus::Interrupted => exit::INTERRUPTED,
+        _ => exit::OK,
+    }))
+}
+
+fn table(r: &IngestReport) -> String {
+    if r.status == IngestStatus::AlreadyIngested {
+        return format!("{}: these inputs were already ingested completely; nothing to do (--restart ingests them again)", r.destination);
+    }
+    let mut t = render::table(&["file", "rows", "size"]);
+    for f in &r.files {
+        t.add_row(vec![f.location.clone(), f.rows.to_string(), render::bytes(f.bytes)]);
+    }
+    let mut s = if r.files.is_empty() { String::from("no files written (no input rows)") } else { t.to_string() };
+    s.push_str(&format!(
+        "\n{} files, {} rows, {} in {:.2}s ({:.0} rows/s)",
+        r.files_written,
+        r.rows,
+        render::bytes(r.bytes),
+        r.elapsed_ms as f64 / 1000.0,
+        r.rows_per_sec
+    ));
+    if r.bad_lines_skipped + r.bad_lines_dead_lettered > 0 {
+        s.push_str(&format!(
+            "\nbad lines: {} skipped, {} dead-lettered",
+            r.bad_lines_skipped, r.bad_lines_dead_lettered
+        ));
+    }
+    if r.resumed {
+        s.push_str(&format!("\nresumed an interrupted run; {} lines were already ingested", r.lines_already_ingested));
+    }
+    if r.status == IngestStatus::Interrupted {
+        s.push_str("\ninterrupted: rerun the same command to continue (file inputs)");
+    }
+    s
+}
+

@@ -1,0 +1,111 @@
+//! Output: reports as a table, JSON or NDJSON on stdout; the terminal progress bar on stderr.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use clap::ValueEnum;
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use crate::engine::progress::Progress;
+
+/// How reports are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A human-readable table (default when stdout is a terminal)
+    Table,
+    /// One pretty-printed JSON document (default when stdout is not a terminal)
+    Json,
+    /// The same document on a single line
+    Ndjson,
+}
+
+impl Format {
+    pub fn resolve(choice: Option<Format>) -> Format {
+        choice.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Json })
+    }
+}
+
+/// Prints a report in the chosen format; `table` builds the human view.
+pub fn print_report<T: Serialize>(format: Format, report: &T, table: impl FnOnce(&T) -> String) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Table => writeln!(out, "{}", table(report))?,
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, report)?;
+            writeln!(out)?;
+        }
+        Format::Ndjson => {
+            serde_json::to_writer(&mut out, report)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_header(header.to_vec());
+    t
+}
+
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+}
+
+/// A progress bar on stderr, shown only when stderr is a terminal and progress was not turned off.
+pub struct TermProgress {
+    bar: Option<ProgressBar>,
+}
+
+impl TermProgress {
+    pub fn new(enabled: bool) -> Self {
+        let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
+            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            b.enable_steady_tick(Duration::from_millis(200));
+            b
+        });
+        Self { bar }
+    }
+}
+
+impl Progress for TermProgress {
+    fn start(&self, phase: &str, total: Option<u64>) {
+        if let Some(b) = &self.bar {
+            b.set_length(total.unwrap_or(0));
+            let tmpl = if total.is_some() {
+                "{spinner} {prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}"
+            } else {
+                "{spinner} {prefix} {bytes} {bytes_per_sec} {msg}"
+            };
+            if let Ok(s) = ProgressStyle::with_template(tmpl) {
+                b.set_style(s.progress_chars("=> "));
+            }
+            b.set_prefix(phase.to_string());
+        }
+    }
+    fn advance(&self, delta: u64) {
+        if let Some(b) = &self.bar {
+            b.inc(delta);
+        }
+    }
+    fn note(&self, message: &str) {
+        if let Some(b) = &self.bar {
+            b.set_message(message.to_string());
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Typed engine errors: each names the file, line, key or flag it concerns.
+
+use std::path::PathBuf;
+
+/// What kind of failure an error is; `main` maps this to an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The input data is bad (malformed line, wrong type, truncated archive).
+    BadInput,
+    /// The destination or source storage refused or failed (missing bucket, access denied, unwritable).
+    Storage,
+    /// Options that parse but make no sense together, or an invalid schema file.
+    Config,
+    /// Stopped by a signal after finishing the current file.
+    Interrupted,
+    /// Anything else.
+    Other,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("{file}:{line}: {message} (line starts: {snippet:?})")]
+    BadLine { file: String, line: u64, message: String, snippet: String },
+
+    #[error("{file}: {message}")]
+    BadInput { file: String, message: String },
+
+    #[error("schema {file}: {message}")]
+    Schema { file: String, message: String },
+
+    #[error("{0}")]
+    Config(String),
+
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{location}: {message}")]
+    Storage { location: String, message: String },
+
+    #[error("{location}: access denied ({message}); check the AWS credentials and the bucket policy")]
+    AccessDenied { location: String, message: String },
+
+    #[error("{location}: not found ({message})")]
+    NotFound { location: String, message: String },
+
+    #[error("parquet {path}: {source}")]
+    Parquet {
+        path: String,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+
+    #[error("interrupted; finished the current file and stopped")]
+    Interrupted,
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::BadLine { .. } | Error::BadInput { .. } => ErrorKind::BadInput,
+            Error::Schema { .. } | Error::Config(_) => ErrorKind::Config,
+            Error::Io { .. } | Error::Storage { .. } | Error::AccessDenied { .. } | Error::NotFound { .. } => {
+                ErrorKind::Storage
+            }
+            Error::Parquet { .. } => ErrorKind::Other,
+            Error::Interrupted => ErrorKind::Interrupted,
+        }
+    }
+
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { action, path: path.into(), source }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

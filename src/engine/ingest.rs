@@ -1,0 +1,958 @@
+//! NDJSON → rolling Parquet files at a local directory or on S3: the threaded pipeline and its resume logic.
+//!
+//! read (decompress) → chunk at line boundaries → decode on N threads → reorder → encode/rotate → publish
+//! (rename locally, or upload in the background). Every queue is bounded, so memory does not grow with input.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
+use serde::Serialize;
+
+use super::error::{Error, Result};
+use super::journal::{Covered, InputFingerprint, Journal, Record};
+use super::ndjson::{LineDecoder, infer_schema};
+use super::progress::Progress;
+use super::sink::{FileNamer, ParquetSettings, RollingWriter, RotationPolicy, SealedFile};
+use super::storage::{self, BlobStore, Location, PutOptions, S3Settings};
+
+/// Where NDJSON comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Input {
+    pub fn name(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".into(),
+            Input::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// What to do with a line that cannot be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadLinePolicy {
+    Fail,
+    Skip,
+    DeadLetter(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    pub inputs: Vec<Input>,
+    pub destination: Location,
+    pub prefix: String,
+    pub schema: Option<SchemaRef>,
+    pub infer_rows: usize,
+    pub rotation: RotationPolicy,
+    pub parquet: ParquetSettings,
+    pub on_error: BadLinePolicy,
+    pub max_line_bytes: usize,
+    pub state_dir: PathBuf,
+    pub restart: bool,
+    pub s3: S3Settings,
+    pub upload_concurrency: usize,
+    pub part_size: u64,
+    pub decode_threads: usize,
+    /// Set from outside (a signal) to finish the current file and stop.
+    pub stop: Arc<AtomicBool>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum IngestStatus {
+    Complete,
+    Interrupted,
+    AlreadyIngested,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WrittenFile {
+    pub location: String,
+    pub key: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub timestamp_ms: i64,
+    pub timestamp: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestReport {
+    pub status: IngestStatus,
+    pub destination: String,
+    pub files: Vec<WrittenFile>,
+    pub files_written: usize,
+    pub rows: u64,
+    pub bytes: u64,
+    pub bad_lines_skipped: u64,
+    pub bad_lines_dead_lettered: u64,
+    pub resumed: bool,
+    /// Lines skipped because an earlier, interrupted run already stored them.
+    pub lines_already_ingested: u64,
+    pub input_bytes: u64,
+    pub elapsed_ms: u64,
+    pub rows_per_sec: f64,
+    pub schema: serde_json::Value,
+}
+
+const CHUNK_BYTES: usize = 2 << 20;
+const READ_BLOCK: usize = 1 << 20;
+
+struct Block {
+    input: u32,
+    data: Vec<u8>,
+}
+
+enum ReadMsg {
+    Block(Block),
+    EndOfInput(u32),
+    Failed(Error),
+}
+
+struct Chunk {
+    seq: u64,
+    input: u32,
+    first_line: u64,
+    /// Line after the last line of the chunk.
+    end_line: u64,
+    data: Vec<u8>,
+    skip: Vec<(u64, u64)>,
+    schema: SchemaRef,
+}
+
+struct Decoded {
+    seq: u64,
+    input: u32,
+    batch: Option<RecordBatch>,
+    lines: Vec<u64>,
+    end_line: u64,
+    skipped: u64,
+    dead: Vec<u8>,
+    dead_count: u64,
+    already: u64,
+    fatal: Option<Error>,
+}
+
+/// Runs an ingest to completion, interruption or the first error.
+pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<IngestReport> {
+    let started = Instant::now();
+    if opts.inputs.is_empty() {
+        return Err(Error::Config("no input".into()));
+    }
+    if opts.inputs.iter().filter(|i| **i == Input::Stdin).count() > 0 && opts.inputs.len() > 1 {
+        return Err(Error::Config("stdin ('-') cannot be combined with file inputs".into()));
+    }
+    let store = storage::open(&opts.destination, &opts.s3).await?;
+    store.check().await?;
+
+    // Resume state, for file inputs only (stdin cannot be replayed).
+    let resumable = !opts.inputs.contains(&Input::Stdin);
+    let mut fingerprints = Vec::new();
+    for i in &opts.inputs {
+        if let Input::File(p) = i {
+            fingerprints.push(InputFingerprint::of(p)?);
+        }
+    }
+    let journal_path = resumable.then(|| journal_path(&opts, &fingerprints));
+    let mut covered = Covered::default();
+    let mut next_seq = 0;
+    let mut resumed = false;
+    if let Some(jp) = &journal_path {
+        if opts.restart {
+            let _ = std::fs::remove_file(jp);
+        }
+        let rec = Journal::recover(jp)?;
+        if let Some(prev) = &rec.inputs {
+            if prev != &fingerprints {
+                return Err(Error::Config(format!(
+                    "the inputs changed since the interrupted run recorded in {}; pass --restart to ingest them again from the start",
+                    jp.display()
+                )));
+            }
+        }
+        if rec.complete {
+            return Ok(IngestReport {
+                status: IngestStatus::AlreadyIngested,
+                destination: opts.destination.to_string(),
+                files: vec![],
+                files_written: 0,
+                rows: 0,
+                bytes: 0,
+                bad_lines_skipped: 0,
+                bad_lines_dead_lettered: 0,
+                resumed: false,
+                lines_already_ingested: 0,
+                input_bytes: 0,
+                elapsed_ms: started.elapsed().as_millis() as u64,
+                rows_per_sec: 0.0,
+                schema: serde_json::Value::Null,
+            });
+        }
+        let mut spans = rec.done.clone();
+        for (key, s, e) in &rec.pending {
+            if store.head(key).await?.is_some() {
+                spans.push((*s, *e));
+            }
+        }
+        resumed = rec.inputs.is_some();
+        covered = Covered::new(spans);
+        next_seq = rec.next_seq;
+    }
+    let mut journal = match &journal_path {
+        Some(jp) => {
+            let mut j = Journal::open(jp)?;
+            if !resumed {
+                j.append(&Record::Run { destination: opts.destination.to_string(), inputs: fingerprints.clone() })?;
+            }
+            Some(j)
+        }
+        None => None,
+    };
+
+    // Where in-progress files are written: next to their final place locally, in a staging dir for S3.
+    let (work_dir, final_dir) = match &opts.destination {
+        Location::Local(root) => {
+            let folder = match opts.prefix.rfind('/') {
+                Some(i) => root.join(&opts.prefix[..i]),
+                None => root.clone(),
+            };
+            (folder.clone(), Some(root.clone()))
+        }
+        Location::S3 { .. } => {
+            let dir = opts.state_dir.join("staging").join(state_key(&opts, &fingerprints));
+            (dir, None)
+        }
+    };
+    std::fs::create_dir_all(&work_dir).map_err(|e| Error::io("create directory", &work_dir, e))?;
+    if final_dir.is_none() {
+        // Leftovers of a crashed run: their rows are re-read from the input.
+        if let Ok(rd) = std::fs::read_dir(&work_dir) {
+            for e in rd.flatten() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+
+    let total_input: u64 = fingerprints.iter().map(|f| f.size).sum();
+    progress.start("ingest", (total_input > 0).then_some(total_input));
+
+    // --- pipeline threads
+    let abort = Arc::new(AtomicBool::new(false));
+    let input_bytes = Arc::new(AtomicU64::new(0));
+    let (raw_tx, raw_rx) = bounded::<ReadMsg>(4);
+    let (chunk_tx, chunk_rx) = bounded::<Chunk>(4);
+    let (dec_tx, dec_rx) = bounded::<Decoded>(4);
+
+    let reader = {
+        let inputs = opts.inputs.clone();
+        let stop = opts.stop.clone();
+        let abort = abort.clone();
+        let progress = progress.clone();
+        let input_bytes = input_bytes.clone();
+        std::thread::Builder::new()
+            .name("prestige-read".into())
+            .spawn(move || read_inputs(&inputs, raw_tx, &stop, &abort, &*progress, &input_bytes))
+            .map_err(|e| Error::io("spawn reader", "", e))?
+    };
+    let chunker = {
+        let o = ChunkerSetup {
+            names: opts.inputs.iter().map(Input::name).collect(),
+            schema: opts.schema.clone(),
+            infer_rows: opts.infer_rows,
+            max_line: opts.max_line_bytes,
+            covered: covered.clone(),
+            stop: opts.stop.clone(),
+            abort: abort.clone(),
+        };
+        std::thread::Builder::new()
+            .name("prestige-chunk".into())
+            .spawn(move || chunk_lines(o, raw_rx, chunk_tx))
+            .map_err(|e| Error::io("spawn chunker", "", e))?
+    };
+    let names: Arc<Vec<String>> = Arc::new(opts.inputs.iter().map(Input::name).collect());
+    let mut decoders = Vec::new();
+    for n in 0..opts.decode_threads.max(1) {
+        let rx = chunk_rx.clone();
+        let tx = dec_tx.clone();
+        let names = names.clone();
+        let policy = opts.on_error.clone();
+        decoders.push(
+            std::thread::Builder::new()
+                .name(format!("prestige-decode-{n}"))
+                .spawn(move || decode_chunks(rx, tx, &names, &policy))
+                .map_err(|e| Error::io("spawn decoder", "", e))?,
+        );
+    }
+    drop(chunk_rx);
+    drop(dec_tx);
+
+    // --- publishing: local rename, or background uploads
+    let shared = Arc::new(Shared { files: Mutex::new(Vec::new()), error: Mutex::new(None) });
+    let journal_arc = Arc::new(Mutex::new(journal.take()));
+    let (up_tx, uploader) = if final_dir.is_none() {
+        let (tx, rx) = tokio::sync::mpsc::channel::<(u64, SealedFile)>(opts.upload_concurrency.max(1));
+        let task = tokio::spawn(upload_sealed(
+            rx,
+            store.clone(),
+            journal_arc.clone(),
+            shared.clone(),
+            opts.upload_concurrency.max(1),
+            PutOptions { part_size: opts.part_size, metadata: vec![] },
+            abort.clone(),
+        ));
+        (Some(tx), Some(task))
+    } else {
+        (None, None)
+    };
+
+    let writer_setup = WriterSetup {
+        work_dir,
+        final_root: final_dir,
+        location: opts.destination.clone(),
+        parquet: opts.parquet.clone(),
+        rotation: opts.rotation.clone(),
+        prefix: opts.prefix.clone(),
+        on_error: opts.on_error.clone(),
+        journal: journal_arc.clone(),
+        next_seq,
+        shared: shared.clone(),
+        up_tx,
+        stop: opts.stop.clone(),
+        abort: abort.clone(),
+    };
+    let writer = tokio::task::spawn_blocking(move || write_files(writer_setup, dec_rx));
+    let outcome = writer.await.map_err(|e| Error::Storage { location: "writer".into(), message: e.to_string() })?;
+
+    // Wait for the threads; the reader may sit in a blocking stdin read after an interrupt: leave it.
+    for d in decoders {
+        let _ = d.join();
+    }
+    let chunk_result = chunker.join().unwrap_or(Ok(None));
+    if opts.inputs != [Input::Stdin] || !opts.stop.load(Ordering::SeqCst) {
+        let _ = reader.join();
+    }
+    if let Some(u) = uploader {
+        let _ = u.await;
+    }
+    progress.finish();
+
+    // An upload failure is the root cause of anything the writer saw afterwards.
+    if let Some(e) = shared.error.lock().map(|mut g| g.take()).unwrap_or(None) {
+        return Err(e);
+    }
+    let counts = outcome?;
+    let schema = chunk_result?;
+    let interrupted = opts.stop.load(Ordering::SeqCst);
+    if !interrupted {
+        if let Some(j) = journal_arc.lock().ok().as_mut().and_then(|g| g.as_mut()) {
+            j.append(&Record::Complete)?;
+        }
+    }
+    let mut files = shared.files.lock().map(|g| g.clone()).unwrap_or_default();
+    files.sort_by(|a, b| a.key.cmp(&b.key));
+    let rows: u64 = files.iter().map(|f| f.rows).sum();
+    let bytes: u64 = files.iter().map(|f| f.bytes).sum();
+    let elapsed = started.elapsed();
+    Ok(IngestReport {
+        status: if interrupted { IngestStatus::Interrupted } else { IngestStatus::Complete },
+        destination: opts.destination.to_string(),
+        files_written: files.len(),
+        files,
+        rows,
+        bytes,
+        bad_lines_skipped: counts.skipped,
+        bad_lines_dead_lettered: counts.dead,
+        resumed,
+        lines_already_ingested: counts.already,
+        input_bytes: input_bytes.load(Ordering::Relaxed),
+        elapsed_ms: elapsed.as_millis() as u64,
+        rows_per_sec: if elapsed.as_secs_f64() > 0.0 { rows as f64 / elapsed.as_secs_f64() } else { 0.0 },
+        schema: schema.map(|s| super::schema::schema_to_json(&s)).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+fn state_key(opts: &IngestOptions, inputs: &[InputFingerprint]) -> String {
+    let mut id = format!("{}\n{}\n", opts.destination, opts.prefix);
+    for i in inputs {
+        id.push_str(&i.path);
+        id.push('\n');
+    }
+    storage::md5_hex(id.as_bytes())[..16].to_string()
+}
+
+fn journal_path(opts: &IngestOptions, inputs: &[InputFingerprint]) -> PathBuf {
+    opts.state_dir.join("ingest").join(format!("{}.journal", state_key(opts, inputs)))
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// reading
+
+fn open_input(input: &Input) -> Result<Box<dyn Read + Send>> {
+    match input {
+        Input::Stdin => Ok(Box::new(std::io::stdin())),
+        Input::File(p) => {
+            let f = std::fs::File::open(p).map_err(|e| Error::io("open input", p, e))?;
+            let name = p.to_string_lossy().to_ascii_lowercase();
+            if name.ends_with(".gz") {
+                Ok(Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, f))))
+            } else if name.ends_with(".zst") || name.ends_with(".zstd") {
+                let d = zstd::Decoder::new(f).map_err(|e| Error::BadInput { file: p.display().to_string(), message: e.to_string() })?;
+                Ok(Box::new(d))
+            } else {
+                Ok(Box::new(f))
+            }
+        }
+    }
+}
+
+fn read_inputs(
+    inputs: &[Input],
+    tx: Sender<ReadMsg>,
+    stop: &AtomicBool,
+    abort: &AtomicBool,
+    progress: &dyn Progress,
+    counter: &AtomicU64,
+) {
+    for (idx, input) in inputs.iter().enumerate() {
+        let idx = idx as u32;
+        let mut r = match open_input(input) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx.send(ReadMsg::Failed(e));
+                return;
+            }
+        };
+        let compressed = matches!(input, Input::File(p) if { let n = p.to_string_lossy(); n.ends_with(".gz") || n.ends_with(".zst") || n.ends_with(".zstd") });
+        loop {
+            if stop.load(Ordering::SeqCst) || abort.load(Ordering::SeqCst) {
+                return;
+            }
+            let mut buf = vec![0u8; READ_BLOCK];
+            let mut filled = 0;
+            // Fill the block for files; for pipes hand over whatever arrived so slow producers are not held back.
+            let n = loop {
+                match r.read(&mut buf[filled..]) {
+                    Ok(0) => break filled,
+                    Ok(n) => {
+                        filled += n;
+                        if filled == buf.len() || *input == Input::Stdin {
+                            break filled;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        let message = if compressed {
+                            format!("cannot decompress after {} bytes: {e}", counter.load(Ordering::Relaxed))
+                        } else {
+                            format!("read failed: {e}")
+                        };
+                        let _ = tx.send(ReadMsg::Failed(Error::BadInput { file: input.name(), message }));
+                        return;
+                    }
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            buf.truncate(n);
+            counter.fetch_add(n as u64, Ordering::Relaxed);
+            if !compressed {
+                progress.advance(n as u64);
+            }
+            if tx.send(ReadMsg::Block(Block { input: idx, data: buf })).is_err() {
+                return;
+            }
+        }
+        if compressed {
+            if let Input::File(p) = input {
+                progress.advance(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0));
+            }
+        }
+        if tx.send(ReadMsg::EndOfInput(idx)).is_err() {
+            return;
+        }
+    }
+}
+
+struct ChunkerSetup {
+    names: Vec<String>,
+    schema: Option<SchemaRef>,
+    infer_rows: usize,
+    max_line: usize,
+    covered: Covered,
+    stop: Arc<AtomicBool>,
+    abort: Arc<AtomicBool>,
+}
+
+/// Cuts blocks into chunks of whole lines; infers the schema first when none was given.
+/// Returns the schema used (None when the input was empty).
+fn chunk_lines(o: ChunkerSetup, rx: Receiver<ReadMsg>, tx: Sender<Chunk>) -> Result<Option<SchemaRef>> {
+    let mut schema = o.schema.clone();
+    // Lines buffered before the schema is known: (input, first line, bytes, end line).
+    let mut held: Vec<(u32, u64, Vec<u8>, u64)> = Vec::new();
+    let mut held_lines = 0usize;
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + READ_BLOCK);
+    let mut cur_input = 0u32;
+    let mut next_line = 1u64;
+    let mut seq = 0u64;
+    let mut last_emit = Instant::now();
+
+    let emit = |input: u32, first: u64, data: Vec<u8>, end: u64, schema: &SchemaRef, seq: &mut u64| -> bool {
+        let skip = if o.covered.is_empty() { Vec::new() } else { o.covered.lines_in(input, first, end) };
+        let c = Chunk { seq: *seq, input, first_line: first, end_line: end, data, skip, schema: schema.clone() };
+        *seq += 1;
+        tx.send(c).is_ok()
+    };
+
+    loop {
+        let msg = match rx.recv_timeout(Duration::from_millis(20)) {
+            Ok(m) => Some(m),
+            Err(RecvTimeoutError::Timeout) => None,
+            // The reader is gone: all inputs ended (each with EndOfInput) or it stopped early.
+            Err(RecvTimeoutError::Disconnected) => Some(ReadMsg::EndOfInput(u32::MAX)),
+        };
+        let reader_gone = matches!(msg, Some(ReadMsg::EndOfInput(u32::MAX)));
+        if o.abort.load(Ordering::SeqCst) {
+            return Ok(schema);
+        }
+        let (flush_partial, finished_input) = match msg {
+            Some(ReadMsg::Block(b)) => {
+                cur_input = b.input;
+                buf.extend_from_slice(&b.data);
+                if buf.len() > o.max_line && memchr::memrchr(b'\n', &buf).is_none() {
+                    let snippet = String::from_utf8_lossy(&buf[..buf.len().min(80)]).into_owned();
+                    return Err(Error::BadLine {
+                        file: o.names[cur_input as usize].clone(),
+                        line: next_line,
+                        message: format!("line longer than the {} byte limit (--max-line-bytes)", o.max_line),
+                        snippet,
+                    });
+                }
+                (false, None)
+            }
+            Some(ReadMsg::EndOfInput(i)) => (true, Some(i)),
+            Some(ReadMsg::Failed(e)) => return Err(e),
+            None => (o.stop.load(Ordering::SeqCst) || last_emit.elapsed() > Duration::from_millis(20), None),
+        };
+        let enough = buf.len() >= CHUNK_BYTES;
+        if enough || flush_partial || (!buf.is_empty() && last_emit.elapsed() > Duration::from_millis(50)) {
+            // Cut at the last newline; at the end of an input, the unterminated last line counts too.
+            let cut = if finished_input.is_some() && !reader_gone { buf.len() } else { memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1) };
+            if cut > 0 {
+                let rest = buf.split_off(cut);
+                let data = std::mem::replace(&mut buf, rest);
+                let lines = memchr::memchr_iter(b'\n', &data).count() as u64
+                    + u64::from(data.last().is_some_and(|&b| b != b'\n'));
+                let first = next_line;
+                next_line += lines;
+                last_emit = Instant::now();
+                match &schema {
+                    Some(s) => {
+                        if !emit(cur_input, first, data, next_line, s, &mut seq) {
+                            return Ok(schema);
+                        }
+                    }
+                    None => {
+                        held_lines += lines as usize;
+                        held.push((cur_input, first, data, next_line));
+                        if held_lines >= o.infer_rows {
+                            let s = infer_from(&held, o.infer_rows, &o.names)?;
+                            for (i, f, d, e) in held.drain(..) {
+                                if !emit(i, f, d, e, &s, &mut seq) {
+                                    return Ok(Some(s));
+                                }
+                            }
+                            schema = Some(s);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(i) = finished_input {
+            if i == u32::MAX {
+                break;
+            }
+            next_line = 1;
+            buf.clear();
+        }
+        if o.stop.load(Ordering::SeqCst) && buf.iter().all(|&b| b != b'\n') && rx.is_empty() {
+            break;
+        }
+    }
+    if schema.is_none() && !held.is_empty() {
+        let s = infer_from(&held, o.infer_rows, &o.names)?;
+        for (i, f, d, e) in held.drain(..) {
+            if !emit(i, f, d, e, &s, &mut seq) {
+                break;
+            }
+        }
+        schema = Some(s);
+    }
+    Ok(schema)
+}
+
+fn infer_from(held: &[(u32, u64, Vec<u8>, u64)], max: usize, names: &[String]) -> Result<SchemaRef> {
+    let mut sample: Vec<&[u8]> = Vec::new();
+    'outer: for (_, _, data, _) in held {
+        for line in data.split(|&b| b == b'\n') {
+            let t = line.trim_ascii();
+            // Lines that are not JSON objects are left out of the sample; the decoder reports them.
+            if t.first() == Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok() {
+                sample.push(t);
+                if sample.len() >= max {
+                    break 'outer;
+                }
+            }
+        }
+    }
+    if sample.is_empty() {
+        let file = held.first().map(|h| names[h.0 as usize].clone()).unwrap_or_default();
+        return Err(Error::BadInput {
+            file,
+            message: "no JSON object among the first lines to infer a schema from; fix the input or pass --schema".into(),
+        });
+    }
+    infer_schema(&sample).map_err(|message| Error::BadInput { file: names[held[0].0 as usize].clone(), message })
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// decoding
+
+fn decode_chunks(rx: Receiver<Chunk>, tx: Sender<Decoded>, names: &[String], policy: &BadLinePolicy) {
+    let mut decoder: Option<LineDecoder> = None;
+    for chunk in rx {
+        let d = decode_one(&chunk, &mut decoder, names, policy);
+        if tx.send(d).is_err() {
+            return;
+        }
+    }
+}
+
+fn decode_one(chunk: &Chunk, decoder: &mut Option<LineDecoder>, names: &[String], policy: &BadLinePolicy) -> Decoded {
+    let mut out = Decoded {
+        seq: chunk.seq,
+        input: chunk.input,
+        batch: None,
+        lines: Vec::new(),
+        end_line: chunk.end_line,
+        skipped: 0,
+        dead: Vec::new(),
+        dead_count: 0,
+        already: 0,
+        fatal: None,
+    };
+    if decoder.as_ref().is_none_or(|d| !Arc::ptr_eq(d.schema(), &chunk.schema)) {
+        match LineDecoder::new(chunk.schema.clone()) {
+            Ok(d) => *decoder = Some(d),
+            Err(message) => {
+                out.fatal = Some(Error::Config(message));
+                return out;
+            }
+        }
+    }
+    let dec = decoder.as_mut().expect("set above"); // ok: assigned just above
+    let file = &names[chunk.input as usize];
+    let mut line_no = chunk.first_line;
+    let mut skip = chunk.skip.iter().peekable();
+    let mut rest: &[u8] = &chunk.data;
+    while !rest.is_empty() {
+        let (line, next) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
+        let this = line_no;
+        line_no += 1;
+        while skip.peek().is_some_and(|r| r.1 <= this) {
+            skip.next();
+        }
+        if skip.peek().is_some_and(|r| r.0 <= this && this < r.1) {
+            out.already += 1;
+            continue;
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if let Err(message) = dec.decode_line(line) {
+            match policy {
+                BadLinePolicy::Fail => {
+                    out.fatal = Some(Error::BadLine {
+                        file: file.clone(),
+                        line: this,
+                        message,
+                        snippet: String::from_utf8_lossy(&line[..line.len().min(80)]).into_owned(),
+                    });
+                    out.end_line = this;
+                    break;
+                }
+                BadLinePolicy::Skip => out.skipped += 1,
+                BadLinePolicy::DeadLetter(_) => {
+                    let rec = serde_json::json!({
+                        "file": file, "line": this, "error": message, "raw": String::from_utf8_lossy(line),
+                    });
+                    let _ = serde_json::to_writer(&mut out.dead, &rec);
+                    out.dead.push(b'\n');
+                    out.dead_count += 1;
+                }
+            }
+            continue;
+        }
+        out.lines.push(this);
+    }
+    if dec.len() > 0 {
+        out.batch = Some(dec.finish());
+    }
+    out
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// writing and publishing
+
+struct Shared {
+    files: Mutex<Vec<WrittenFile>>,
+    error: Mutex<Option<Error>>,
+}
+
+struct WriterSetup {
+    work_dir: PathBuf,
+    final_root: Option<PathBuf>,
+    location: Location,
+    parquet: ParquetSettings,
+    rotation: RotationPolicy,
+    prefix: String,
+    on_error: BadLinePolicy,
+    journal: Arc<Mutex<Option<Journal>>>,
+    next_seq: u64,
+    shared: Arc<Shared>,
+    up_tx: Option<tokio::sync::mpsc::Sender<(u64, SealedFile)>>,
+    stop: Arc<AtomicBool>,
+    abort: Arc<AtomicBool>,
+}
+
+#[derive(Default)]
+struct Counts {
+    skipped: u64,
+    dead: u64,
+    already: u64,
+}
+
+fn journal_append(j: &Mutex<Option<Journal>>, rec: &Record) -> Result<()> {
+    match j.lock() {
+        Ok(mut g) => match g.as_mut() {
+            Some(j) => j.append(rec),
+            None => Ok(()),
+        },
+        Err(_) => Err(Error::Config("journal lock poisoned".into())),
+    }
+}
+
+fn written(location: &Location, s: &SealedFile) -> WrittenFile {
+    WrittenFile {
+        location: location.display_key(&s.key),
+        key: s.key.clone(),
+        rows: s.rows,
+        bytes: s.bytes,
+        timestamp_ms: s.timestamp_ms,
+        timestamp: chrono::DateTime::from_timestamp_millis(s.timestamp_ms)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            .unwrap_or_default(),
+    }
+}
+
+impl WriterSetup {
+    /// Makes a sealed file visible: journal `pending`, rename (local) or hand to the uploader, journal `done`.
+    fn publish(&mut self, s: SealedFile) -> Result<()> {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        journal_append(
+            &self.journal,
+            &Record::Pending { seq, key: s.key.clone(), start: s.start, end: s.end, rows: s.rows, bytes: s.bytes },
+        )?;
+        match (&self.final_root, &self.up_tx) {
+            (Some(root), _) => {
+                let dest = root.join(&s.key);
+                std::fs::rename(&s.temp_path, &dest).map_err(|e| Error::io("rename", &dest, e))?;
+                storage::local::fsync_dir(dest.parent().unwrap_or(root))?;
+                journal_append(&self.journal, &Record::Done { seq })?;
+                if let Ok(mut f) = self.shared.files.lock() {
+                    f.push(written(&self.location, &s));
+                }
+                Ok(())
+            }
+            (None, Some(tx)) => tx.blocking_send((seq, s)).map_err(|_| {
+                self.shared.error.lock().ok().and_then(|mut g| g.take()).unwrap_or(Error::Storage {
+                    location: self.location.to_string(),
+                    message: "uploader stopped".into(),
+                })
+            }),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
+    let mut rolling = RollingWriter::new(
+        w.work_dir.clone(),
+        &w.parquet,
+        w.rotation.clone(),
+        FileNamer::new(&w.prefix),
+        (0, 1),
+    );
+    let mut dead_file = match &w.on_error {
+        BadLinePolicy::DeadLetter(p) => {
+            if let Some(d) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(d).map_err(|e| Error::io("create directory", d, e))?;
+            }
+            Some((
+                std::fs::OpenOptions::new().create(true).append(true).open(p).map_err(|e| Error::io("open dead-letter file", p, e))?,
+                p.clone(),
+            ))
+        }
+        _ => None,
+    };
+    let mut counts = Counts::default();
+    let mut pending: BTreeMap<u64, Decoded> = BTreeMap::new();
+    let mut next = 0u64;
+    let result: Result<()> = (|| {
+        loop {
+            let msg = match rolling.deadline() {
+                Some(deadline) => {
+                    let wait = deadline.saturating_duration_since(Instant::now());
+                    match rx.recv_timeout(wait) {
+                        Ok(m) => Some(m),
+                        Err(RecvTimeoutError::Timeout) => {
+                            if let Some(s) = rolling.seal()? {
+                                w.publish(s)?;
+                            }
+                            continue;
+                        }
+                        Err(RecvTimeoutError::Disconnected) => None,
+                    }
+                }
+                None => rx.recv().ok(),
+            };
+            let Some(m) = msg else { break };
+            if w.abort.load(Ordering::SeqCst) {
+                return Err(Error::Interrupted);
+            }
+            pending.insert(m.seq, m);
+            while let Some(d) = pending.remove(&next) {
+                next += 1;
+                counts.skipped += d.skipped;
+                counts.dead += d.dead_count;
+                counts.already += d.already;
+                if let Some((f, p)) = &mut dead_file {
+                    use std::io::Write;
+                    if !d.dead.is_empty() {
+                        f.write_all(&d.dead).map_err(|e| Error::io("write dead letters", p.as_path(), e))?;
+                    }
+                }
+                if let Some(b) = &d.batch {
+                    for s in rolling.write(b, d.input, &d.lines)? {
+                        w.publish(s)?;
+                    }
+                }
+                rolling.advance((d.input, d.end_line));
+                if let Some(e) = d.fatal {
+                    // Rows before the bad line are kept: seal them, then stop.
+                    if let Some(s) = rolling.seal()? {
+                        w.publish(s)?;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        if let Some(s) = rolling.seal()? {
+            w.publish(s)?;
+        }
+        Ok(())
+    })();
+    if let Some((f, p)) = &dead_file {
+        f.sync_all().map_err(|e| Error::io("fsync", p.as_path(), e))?;
+    }
+    if let Err(e) = result {
+        w.abort.store(true, Ordering::SeqCst);
+        rolling.discard();
+        // Drain so the decoders and chunker see the channel close and exit.
+        drop(rx);
+        return Err(e);
+    }
+    Ok(counts)
+}
+
+async fn upload_sealed(
+    mut rx: tokio::sync::mpsc::Receiver<(u64, SealedFile)>,
+    store: Arc<dyn BlobStore>,
+    journal: Arc<Mutex<Option<Journal>>>,
+    shared: Arc<Shared>,
+    concurrency: usize,
+    put: PutOptions,
+    abort: Arc<AtomicBool>,
+) {
+    let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let mut tasks = tokio::task::JoinSet::new();
+    while let Some((seq, s)) = rx.recv().await {
+        let Ok(permit) = sem.clone().acquire_owned().await else { break };
+        let (store, journal, shared, put, abort) =
+            (store.clone(), journal.clone(), shared.clone(), put.clone(), abort.clone());
+        tasks.spawn(async move {
+            let _permit = permit;
+            let res = upload_one(&*store, &s, &put).await.and_then(|_| journal_append(&journal, &Record::Done { seq }));
+            match res {
+                Ok(()) => {
+                    let _ = std::fs::remove_file(&s.temp_path);
+                    if let Ok(mut f) = shared.files.lock() {
+                        f.push(written(store.location(), &s));
+                    }
+                }
+                Err(e) => {
+                    abort.store(true, Ordering::SeqCst);
+                    if let Ok(mut g) = shared.error.lock() {
+                        g.get_or_insert(e);
+                    }
+                }
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// Uploads a sealed file and checks the stored size matches.
+async fn upload_one(store: &dyn BlobStore, s: &SealedFile, put: &PutOptions) -> Result<()> {
+    let out = store.put_file(&s.key, &s.temp_path, put).await?;
+    match store.head(&s.key).await? {
+        Some(m) if m.size == out.size && out.size == s.bytes => Ok(()),
+        Some(m) => Err(Error::Storage {
+            location: store.location().display_key(&s.key),
+            message: format!("uploaded {} bytes but the store reports {}", s.bytes, m.size),
+        }),
+        None => Err(Error::Storage {
+            location: store.location().display_key(&s.key),
+            message: "upload reported success but the object is missing".into(),
+        }),
+    }
+}
+
+/// Default state directory: `$PRESTIGE_STATE_DIR`, else `$XDG_STATE_HOME/prestige`, else `~/.local/state/prestige`.
+pub fn default_state_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("PRESTIGE_STATE_DIR") {
+        return PathBuf::from(d);
+    }
+    if let Some(d) = std::env::var_os("XDG_STATE_HOME") {
+        return Path::new(&d).join("prestige");
+    }
+    match std::env::var_os("HOME") {
+        Some(h) => Path::new(&h).join(".local/state/prestige"),
+        None => std::env::temp_dir().join("prestige-state"),
+    }
+}

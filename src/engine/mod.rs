@@ -1,0 +1,13 @@
+//! The engine: all the work behind the commands. It never prints and knows nothing of clap or terminals.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod error;
+pub mod ingest;
+pub mod journal;
+pub mod ndjson;
+pub mod progress;
+pub mod schema;
+pub mod sink;
+pub mod storage;
+pub mod units;
+pub mod upload;

@@ -1,0 +1,301 @@
+//! Rolling Parquet writer: rotation by rows, bytes and age, naming, and temp file → footer → fsync sealing.
+//!
+//! Files are written under a hidden in-progress name; the caller makes a sealed file visible (rename or upload)
+//! only after it is complete and fsynced, so no reader ever sees a file without a footer.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, GzipLevel, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+use super::error::{Error, Result};
+
+/// A point in the input: `line` (1-based) of input number `input`. Spans are half-open.
+pub type Position = (u32, u64);
+
+/// When the open file is closed and a new one started. Whatever is set first triggers.
+#[derive(Debug, Clone, Default)]
+pub struct RotationPolicy {
+    pub max_rows: Option<u64>,
+    /// Target size of a finished file in bytes.
+    pub max_bytes: Option<u64>,
+    /// A file open this long is closed even when no more input arrives.
+    pub max_age: Option<Duration>,
+}
+
+/// Parquet encoding choices.
+#[derive(Debug, Clone)]
+pub struct ParquetSettings {
+    pub compression: Compression,
+    pub row_group_rows: usize,
+}
+
+impl Default for ParquetSettings {
+    fn default() -> Self {
+        Self { compression: Compression::ZSTD(ZstdLevel::default()), row_group_rows: 1 << 20 }
+    }
+}
+
+/// Parses `zstd[:level]`, `snappy`, `gzip[:level]`, `lz4`, `none`.
+pub fn parse_compression(text: &str) -> std::result::Result<Compression, String> {
+    let (name, level) = match text.split_once(':') {
+        Some((n, l)) => (n, Some(l)),
+        None => (text, None),
+    };
+    let level_num = |max: i64| -> std::result::Result<Option<i64>, String> {
+        match level {
+            None => Ok(None),
+            Some(l) => match l.parse::<i64>() {
+                Ok(v) if (1..=max).contains(&v) => Ok(Some(v)),
+                _ => Err(format!("invalid compression level {l:?} for {name} (1..={max})")),
+            },
+        }
+    };
+    Ok(match name.to_ascii_lowercase().as_str() {
+        "zstd" => {
+            let l = level_num(22)?.unwrap_or(3) as i32;
+            Compression::ZSTD(ZstdLevel::try_new(l).map_err(|e| e.to_string())?)
+        }
+        "gzip" => {
+            let l = level_num(9)?.unwrap_or(6) as u32;
+            Compression::GZIP(GzipLevel::try_new(l).map_err(|e| e.to_string())?)
+        }
+        "snappy" if level.is_none() => Compression::SNAPPY,
+        "lz4" if level.is_none() => Compression::LZ4_RAW,
+        "none" | "uncompressed" if level.is_none() => Compression::UNCOMPRESSED,
+        _ => return Err(format!("unsupported compression {text:?} (use zstd[:level], snappy, gzip[:level], lz4 or none)")),
+    })
+}
+
+/// Names output files `{prefix}.{timestamp_millis}.{writer}-{seq}.parquet`; timestamps strictly increase.
+#[derive(Debug)]
+pub struct FileNamer {
+    prefix: String,
+    writer: String,
+    seq: u64,
+    last_ms: i64,
+}
+
+impl FileNamer {
+    pub fn new(prefix: &str) -> Self {
+        let writer = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+        Self { prefix: prefix.to_string(), writer, seq: 0, last_ms: 0 }
+    }
+
+    /// The next final name and its timestamp (the sealing time, so names sort in the order files appear).
+    pub fn next(&mut self) -> (String, i64) {
+        let now = chrono::Utc::now().timestamp_millis();
+        let ms = now.max(self.last_ms + 1);
+        self.last_ms = ms;
+        self.seq += 1;
+        (format!("{}.{ms}.{}-{:04}.parquet", self.prefix, self.writer, self.seq), ms)
+    }
+}
+
+/// A complete, fsynced Parquet file waiting under its in-progress path to be made visible as `key`.
+#[derive(Debug)]
+pub struct SealedFile {
+    pub temp_path: PathBuf,
+    pub key: String,
+    pub timestamp_ms: i64,
+    pub rows: u64,
+    pub bytes: u64,
+    pub start: Position,
+    pub end: Position,
+}
+
+struct OpenFile {
+    temp_path: PathBuf,
+    writer: ArrowWriter<File>,
+    rows: u64,
+    opened: Instant,
+    start: Position,
+    end: Position,
+}
+
+/// Writes batches into a sequence of Parquet files, rotating by the policy.
+pub struct RollingWriter {
+    dir: PathBuf,
+    props: WriterProperties,
+    policy: RotationPolicy,
+    namer: FileNamer,
+    current: Option<OpenFile>,
+    /// Where the next file's input span starts: the end of the previous file.
+    cursor: Position,
+    /// Learned ratio of bytes on disk to the writer's in-progress estimate.
+    ratio: f64,
+    temp_tag: String,
+    temp_seq: u64,
+}
+
+impl RollingWriter {
+    /// `dir` receives in-progress files (hidden names); it must be on the same file system as their final place
+    /// when the caller renames them.
+    pub fn new(dir: PathBuf, settings: &ParquetSettings, policy: RotationPolicy, namer: FileNamer, start: Position) -> Self {
+        let props = WriterProperties::builder()
+            .set_compression(settings.compression)
+            .set_max_row_group_row_count(Some(settings.row_group_rows))
+            .set_statistics_enabled(EnabledStatistics::Page)
+            .set_created_by(format!("prestige {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        Self {
+            dir,
+            props,
+            policy,
+            namer,
+            current: None,
+            cursor: start,
+            ratio: 1.0,
+            temp_tag: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(),
+            temp_seq: 0,
+        }
+    }
+
+    /// When the open file must be closed by age, if a file is open and an age limit is set.
+    pub fn deadline(&self) -> Option<Instant> {
+        let age = self.policy.max_age?;
+        self.current.as_ref().map(|c| c.opened + age)
+    }
+
+    fn open(&mut self, schema: &SchemaRef) -> Result<&mut OpenFile> {
+        if self.current.is_none() {
+            self.temp_seq += 1;
+            let temp_path = self.dir.join(format!(".prestige-{}-{}.inprogress", self.temp_tag, self.temp_seq));
+            let file = File::create(&temp_path).map_err(|e| Error::io("create", &temp_path, e))?;
+            let writer = ArrowWriter::try_new(file, Arc::clone(schema), Some(self.props.clone()))
+                .map_err(|e| Error::Parquet { path: temp_path.display().to_string(), source: e })?;
+            self.current =
+                Some(OpenFile { temp_path, writer, rows: 0, opened: Instant::now(), start: self.cursor, end: self.cursor });
+        }
+        Ok(self.current.as_mut().expect("opened above")) // ok: set just above
+    }
+
+    /// Notes that input up to `end` has been consumed (lines that produced no rows still belong to the open file).
+    pub fn advance(&mut self, end: Position) {
+        if let Some(c) = &mut self.current {
+            c.end = end;
+        }
+    }
+
+    fn estimated_size(&self, c: &OpenFile) -> f64 {
+        c.writer.bytes_written() as f64 + c.writer.in_progress_size() as f64 * self.ratio
+    }
+
+    /// Writes `batch`, whose row `r` came from line `lines[r]` of input `input`; returns files sealed on the way.
+    pub fn write(&mut self, batch: &RecordBatch, input: u32, lines: &[u64]) -> Result<Vec<SealedFile>> {
+        let mut sealed = Vec::new();
+        let n = batch.num_rows();
+        let mut off = 0;
+        while off < n {
+            let max_rows = self.policy.max_rows;
+            let max_bytes = self.policy.max_bytes;
+            let ratio = self.ratio;
+            let c = self.open(batch.schema_ref())?;
+            let mut take = n - off;
+            if let Some(m) = max_rows {
+                take = take.min((m - c.rows) as usize);
+            }
+            if let Some(mb) = max_bytes {
+                // Feed in slices of about 1/50 of the target so the size check is fine-grained.
+                let est = c.writer.bytes_written() as f64 + c.writer.in_progress_size() as f64 * ratio;
+                let per_row = if c.rows > 0 { (est / c.rows as f64).max(1.0) } else { 64.0 };
+                let slice = ((mb as f64 / 50.0) / per_row).max(64.0) as usize;
+                take = take.min(slice);
+            }
+            let part = batch.slice(off, take);
+            let path = c.temp_path.display().to_string();
+            c.writer.write(&part).map_err(|e| Error::Parquet { path: path.clone(), source: e })?;
+            c.rows += take as u64;
+            off += take;
+            c.end = (input, lines[off - 1] + 1);
+
+            let full_rows = max_rows.is_some_and(|m| c.rows >= m);
+            let mut full_bytes = false;
+            if let Some(mb) = max_bytes {
+                let in_progress = c.writer.in_progress_size() as f64;
+                if self.estimated_size(self.current.as_ref().expect("open")) >= mb as f64 * 0.98 {
+                    full_bytes = true;
+                } else if in_progress >= (mb as f64 / 4.0).min(128.0 * 1048576.0) {
+                    // Close a row group early to learn how the estimate relates to bytes on disk.
+                    let c = self.current.as_mut().expect("open"); // ok: checked above
+                    let before = c.writer.bytes_written();
+                    c.writer.flush().map_err(|e| Error::Parquet { path: path.clone(), source: e })?;
+                    let grown = (c.writer.bytes_written() - before) as f64;
+                    if in_progress > 0.0 {
+                        self.ratio = (grown / in_progress).clamp(0.05, 2.0);
+                    }
+                }
+            }
+            if full_rows || full_bytes {
+                sealed.extend(self.seal()?);
+            }
+        }
+        Ok(sealed)
+    }
+
+    /// Finishes the open file (footer, fsync) and names it; `None` when no file is open.
+    pub fn seal(&mut self) -> Result<Option<SealedFile>> {
+        let Some(c) = self.current.take() else { return Ok(None) };
+        let path = c.temp_path.display().to_string();
+        let file = c.writer.into_inner().map_err(|e| Error::Parquet { path: path.clone(), source: e })?;
+        file.sync_all().map_err(|e| Error::io("fsync", &c.temp_path, e))?;
+        let bytes = file.metadata().map_err(|e| Error::io("stat", &c.temp_path, e))?.len();
+        drop(file);
+        let (key, timestamp_ms) = self.namer.next();
+        self.cursor = c.end;
+        Ok(Some(SealedFile { temp_path: c.temp_path, key, timestamp_ms, rows: c.rows, bytes, start: c.start, end: c.end }))
+    }
+
+    /// Drops the open file without sealing it.
+    pub fn discard(&mut self) {
+        if let Some(c) = self.current.take() {
+            drop(c.writer);
+            let _ = std::fs::remove_file(&c.temp_path);
+        }
+    }
+}
+
+/// Checks that `path` ends with a Parquet footer (`PAR1` magic at both ends, footer length in range).
+pub fn has_parquet_footer(path: &Path) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = File::open(path)?;
+    let len = f.metadata()?.len();
+    if len < 12 {
+        return Ok(false);
+    }
+    let mut head = [0u8; 4];
+    f.read_exact(&mut head)?;
+    let mut tail = [0u8; 8];
+    f.seek(SeekFrom::End(-8))?;
+    f.read_exact(&mut tail)?;
+    let footer_len = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) as u64;
+    Ok(&head == b"PAR1" && &tail[4..] == b"PAR1" && footer_len + 12 <= len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compression_names() {
+        assert_eq!(parse_compression("snappy").unwrap(), Compression::SNAPPY);
+        assert!(matches!(parse_compression("zstd:9").unwrap(), Compression::ZSTD(_)));
+        assert!(parse_compression("brotli").is_err());
+        assert!(parse_compression("zstd:99").is_err());
+    }
+
+    #[test]
+    fn names_sort_and_never_repeat() {
+        let mut n = FileNamer::new("events");
+        let (a, ta) = n.next();
+        let (b, tb) = n.next();
+        assert!(tb > ta && a != b);
+        assert!(a.starts_with("events.") && a.ends_with(".parquet"));
+    }
+}
