@@ -15,8 +15,8 @@ fn init_tracing(verbose: u8, quiet: bool) {
     use tracing_subscriber::EnvFilter;
     let default = match (quiet, verbose) {
         (true, _) => "error",
-        (_, 0) => "warn",
-        (_, 1) => "warn,prestige=info",
+        (_, 0) => "warn,aws_config=error",
+        (_, 1) => "warn,aws_config=error,prestige=info",
         (_, 2) => "info,prestige=debug",
         _ => "debug,prestige=trace",
     };

@@ -16,6 +16,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use serde::Serialize;
 
 use super::error::{Error, Result};
+use super::failpoint;
 use super::journal::{Covered, InputFingerprint, Journal, Record};
 use super::ndjson::{LineDecoder, infer_schema};
 use super::progress::Progress;
@@ -269,6 +270,7 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
             schema: opts.schema.clone(),
             infer_rows: opts.infer_rows,
             max_line: opts.max_line_bytes,
+            infer_wait: opts.rotation.max_age.map_or(Duration::from_secs(1), |a| (a / 4).min(Duration::from_secs(1))),
             covered: covered.clone(),
             stop: opts.stop.clone(),
             abort: abort.clone(),
@@ -477,6 +479,7 @@ fn read_inputs(
                 progress.advance(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0));
             }
         }
+        failpoint::hit("ingest.between_inputs");
         if tx.send(ReadMsg::EndOfInput(idx)).is_err() {
             return;
         }
@@ -488,6 +491,8 @@ struct ChunkerSetup {
     schema: Option<SchemaRef>,
     infer_rows: usize,
     max_line: usize,
+    /// Longest time lines wait for the schema sample to fill up.
+    infer_wait: Duration,
     covered: Covered,
     stop: Arc<AtomicBool>,
     abort: Arc<AtomicBool>,
@@ -505,6 +510,7 @@ fn chunk_lines(o: ChunkerSetup, rx: Receiver<ReadMsg>, tx: Sender<Chunk>) -> Res
     let mut next_line = 1u64;
     let mut seq = 0u64;
     let mut last_emit = Instant::now();
+    let mut held_since: Option<Instant> = None;
 
     let emit = |input: u32, first: u64, data: Vec<u8>, end: u64, schema: &SchemaRef, seq: &mut u64| -> bool {
         let skip = if o.covered.is_empty() { Vec::new() } else { o.covered.lines_in(input, first, end) };
@@ -564,17 +570,23 @@ fn chunk_lines(o: ChunkerSetup, rx: Receiver<ReadMsg>, tx: Sender<Chunk>) -> Res
                     None => {
                         held_lines += lines as usize;
                         held.push((cur_input, first, data, next_line));
-                        if held_lines >= o.infer_rows {
-                            let s = infer_from(&held, o.infer_rows, &o.names)?;
-                            for (i, f, d, e) in held.drain(..) {
-                                if !emit(i, f, d, e, &s, &mut seq) {
-                                    return Ok(Some(s));
-                                }
-                            }
-                            schema = Some(s);
-                        }
+                        held_since.get_or_insert_with(Instant::now);
                     }
                 }
+            }
+        }
+        // Infer once the sample is full, or when a slow producer has kept lines waiting long enough.
+        if schema.is_none()
+            && !held.is_empty()
+            && (held_lines >= o.infer_rows || held_since.is_some_and(|t| t.elapsed() >= o.infer_wait))
+        {
+            if let Some(s) = infer_from(&held, o.infer_rows, &o.names)? {
+                for (i, f, d, e) in held.drain(..) {
+                    if !emit(i, f, d, e, &s, &mut seq) {
+                        return Ok(Some(s));
+                    }
+                }
+                schema = Some(s);
             }
         }
         if let Some(i) = finished_input {
@@ -589,18 +601,20 @@ fn chunk_lines(o: ChunkerSetup, rx: Receiver<ReadMsg>, tx: Sender<Chunk>) -> Res
         }
     }
     if schema.is_none() && !held.is_empty() {
-        let s = infer_from(&held, o.infer_rows, &o.names)?;
-        for (i, f, d, e) in held.drain(..) {
-            if !emit(i, f, d, e, &s, &mut seq) {
-                break;
+        if let Some(s) = infer_from(&held, o.infer_rows, &o.names)? {
+            for (i, f, d, e) in held.drain(..) {
+                if !emit(i, f, d, e, &s, &mut seq) {
+                    break;
+                }
             }
+            schema = Some(s);
         }
-        schema = Some(s);
     }
     Ok(schema)
 }
 
-fn infer_from(held: &[(u32, u64, Vec<u8>, u64)], max: usize, names: &[String]) -> Result<SchemaRef> {
+/// Infers the schema from held lines; `None` when they are all blank.
+fn infer_from(held: &[(u32, u64, Vec<u8>, u64)], max: usize, names: &[String]) -> Result<Option<SchemaRef>> {
     let mut sample: Vec<&[u8]> = Vec::new();
     'outer: for (_, _, data, _) in held {
         for line in data.split(|&b| b == b'\n') {
@@ -615,13 +629,18 @@ fn infer_from(held: &[(u32, u64, Vec<u8>, u64)], max: usize, names: &[String]) -
         }
     }
     if sample.is_empty() {
+        if held.iter().all(|h| h.2.iter().all(u8::is_ascii_whitespace)) {
+            return Ok(None);
+        }
         let file = held.first().map(|h| names[h.0 as usize].clone()).unwrap_or_default();
         return Err(Error::BadInput {
             file,
             message: "no JSON object among the first lines to infer a schema from; fix the input or pass --schema".into(),
         });
     }
-    infer_schema(&sample).map_err(|message| Error::BadInput { file: names[held[0].0 as usize].clone(), message })
+    infer_schema(&sample)
+        .map(Some)
+        .map_err(|message| Error::BadInput { file: names[held[0].0 as usize].clone(), message })
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -774,15 +793,18 @@ impl WriterSetup {
     fn publish(&mut self, s: SealedFile) -> Result<()> {
         let seq = self.next_seq;
         self.next_seq += 1;
+        failpoint::hit("ingest.after_seal");
         journal_append(
             &self.journal,
             &Record::Pending { seq, key: s.key.clone(), start: s.start, end: s.end, rows: s.rows, bytes: s.bytes },
         )?;
+        failpoint::hit("ingest.after_pending");
         match (&self.final_root, &self.up_tx) {
             (Some(root), _) => {
                 let dest = root.join(&s.key);
                 std::fs::rename(&s.temp_path, &dest).map_err(|e| Error::io("rename", &dest, e))?;
                 storage::local::fsync_dir(dest.parent().unwrap_or(root))?;
+                failpoint::hit("ingest.after_publish");
                 journal_append(&self.journal, &Record::Done { seq })?;
                 if let Ok(mut f) = self.shared.files.lock() {
                     f.push(written(&self.location, &s));
@@ -861,6 +883,7 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
                     for s in rolling.write(b, d.input, &d.lines)? {
                         w.publish(s)?;
                     }
+                    failpoint::hit("ingest.mid_file");
                 }
                 rolling.advance((d.input, d.end_line));
                 if let Some(e) = d.fatal {
@@ -907,7 +930,10 @@ async fn upload_sealed(
             (store.clone(), journal.clone(), shared.clone(), put.clone(), abort.clone());
         tasks.spawn(async move {
             let _permit = permit;
-            let res = upload_one(&*store, &s, &put).await.and_then(|_| journal_append(&journal, &Record::Done { seq }));
+            let res = upload_one(&*store, &s, &put).await.and_then(|_| {
+                failpoint::hit("ingest.after_publish");
+                journal_append(&journal, &Record::Done { seq })
+            });
             match res {
                 Ok(()) => {
                     let _ = std::fs::remove_file(&s.temp_path);

@@ -16,7 +16,7 @@ use super::sink::Position;
 pub struct InputFingerprint {
     pub path: String,
     pub size: u64,
-    pub mtime_ns: i128,
+    pub mtime_ns: i64,
 }
 
 impl InputFingerprint {
@@ -27,7 +27,7 @@ impl InputFingerprint {
             .modified()
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_nanos() as i128)
+            .map(|d| d.as_nanos() as i64)
             .unwrap_or(0);
         Ok(Self { path: canon.display().to_string(), size: m.len(), mtime_ns })
     }
@@ -68,8 +68,20 @@ impl Journal {
         };
         let mut r = Recovered::default();
         let mut pending = std::collections::BTreeMap::new();
-        for line in text.lines() {
-            let Ok(rec) = serde_json::from_str::<Record>(line) else { continue };
+        let lines: Vec<&str> = text.lines().collect();
+        for (n, line) in lines.iter().enumerate() {
+            let rec = match serde_json::from_str::<Record>(line) {
+                Ok(r) => r,
+                // Only the last line can be torn by a crash mid-append.
+                Err(_) if n + 1 == lines.len() => continue,
+                Err(e) => {
+                    return Err(Error::Config(format!(
+                        "journal {} is damaged at line {}: {e}; pass --restart to start over",
+                        path.display(),
+                        n + 1
+                    )));
+                }
+            };
             match rec {
                 Record::Run { inputs, .. } => {
                     r.inputs.get_or_insert(inputs);

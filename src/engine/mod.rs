@@ -2,6 +2,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod error;
+pub mod failpoint;
 pub mod ingest;
 pub mod journal;
 pub mod ndjson;

@@ -40,9 +40,17 @@ pub async fn client(settings: &S3Settings) -> Client {
     if let Some(p) = &settings.profile {
         loader = loader.profile_name(p);
     }
-    let region = aws_config::meta::region::RegionProviderChain::first_try(settings.region.clone().map(Region::new))
-        .or_default_provider()
-        .or_else(Region::new("us-east-1"));
+    use aws_config::meta::region::RegionProviderChain;
+    let explicit = RegionProviderChain::first_try(settings.region.clone().map(Region::new));
+    // With a custom endpoint there is no instance metadata to ask: env and profile only.
+    let region = if settings.endpoint_url.is_some() {
+        explicit
+            .or_else(aws_config::environment::EnvironmentVariableRegionProvider::new())
+            .or_else(aws_config::profile::ProfileFileRegionProvider::new())
+            .or_else(Region::new("us-east-1"))
+    } else {
+        explicit.or_default_provider().or_else(Region::new("us-east-1"))
+    };
     loader = loader.region(region);
     if let Some(e) = &settings.endpoint_url {
         loader = loader.endpoint_url(e);
@@ -116,7 +124,10 @@ where
     let message = match (&code, e.message()) {
         (Some(c), Some(m)) => format!("{c}: {m}"),
         (Some(c), None) => c.clone(),
-        _ => DisplayErrorContext(&e).to_string(),
+        _ => match (&e, status) {
+            (SdkError::ServiceError(_), Some(s)) => format!("HTTP {s}"),
+            _ => DisplayErrorContext(&e).to_string(),
+        },
     };
     match (code.as_deref(), status) {
         (Some("AccessDenied" | "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "ExpiredToken"), _) | (_, Some(403)) => {
@@ -249,6 +260,7 @@ impl S3Store {
                             .send()
                     })
                     .await?;
+                    crate::engine::failpoint::hit("upload.after_part");
                     Ok((CompletedPart::builder().part_number(number).set_e_tag(out.e_tag).build(), digest))
                 }
             })

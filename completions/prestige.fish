@@ -1,0 +1,116 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_prestige_global_optspecs
+    string join \n format= v/verbose q/quiet no-progress endpoint-url= region= profile= h/help V/version
+end
+
+function __fish_prestige_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_prestige_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_prestige_using_subcommand
+    set -l cmd (__fish_prestige_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c prestige -n "__fish_prestige_needs_command" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line'"
+complete -c prestige -n "__fish_prestige_needs_command" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_needs_command" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_needs_command" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_needs_command" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_needs_command" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_needs_command" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_needs_command" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_needs_command" -f -a "ingest" -d 'Load NDJSON into rotating Parquet files in a local directory or on S3'
+complete -c prestige -n "__fish_prestige_needs_command" -f -a "upload" -d 'Upload finished files to S3: concurrent, multipart, retried, verified'
+complete -c prestige -n "__fish_prestige_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c prestige -n "__fish_prestige_needs_command" -f -a "generate-assets" -d 'Write completions and man pages into a directory (used to refresh completions/ and man/)'
+complete -c prestige -n "__fish_prestige_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l to -d 'Destination: a local directory or s3://bucket/dir' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l prefix -d 'File name prefix: files are named PREFIX.{timestamp_millis}.{writer}-{seq}.parquet (may contain `/`)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l schema -d 'Schema file (JSON, see README); without it the schema is inferred from the first lines' -r -F
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l infer-rows -d 'Lines used to infer the schema when --schema is not given' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l max-rows -d 'Close a file after this many rows' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l max-bytes -d 'Close a file when it reaches about this size on disk (e.g. 128MiB)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l max-age -d 'Close a file open this long even when no new input arrives (e.g. 30s, 5m)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l compression -d 'Parquet compression: zstd[:level], snappy, gzip[:level], lz4, none' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l row-group-rows -d 'Rows per Parquet row group' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l on-error -d 'What to do with a line that cannot be loaded' -r -f -a "fail\t'Stop at the first bad line, naming file and line (rows before it are kept)'
+skip\t'Drop bad lines and count them in the report'
+dead-letter\t'Write bad lines to --dead-letter as NDJSON {file, line, error, raw} and count them'"
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l dead-letter -d 'Dead-letter file (NDJSON); implies --on-error dead-letter' -r -F
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l max-line-bytes -d 'Longest accepted line' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l state-dir -d 'Where resume journals (and S3 staging files) are kept [default: $XDG_STATE_HOME/prestige or ~/.local/state/prestige]' -r -F
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l upload-concurrency -d 'Files uploaded to S3 at once while the next file is written' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l part-size -d 'Multipart part size for S3 uploads' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l threads -d 'Decoding threads [default: number of cores]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line'"
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l restart -d 'Forget an earlier interrupted or completed run of the same inputs and ingest them again'
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -l to -d 'Destination: s3://bucket/dir (a local directory works too)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -l part-size -d 'Files larger than this are uploaded in parts of this size' -r
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -l concurrency -d 'Parts and files in flight at once' -r
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line'"
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -l skip-existing -d 'Skip objects that already exist with the same size and checksum'
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -l remove-source -d 'Delete each local file once its upload is verified'
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -l plan -d 'Show what would be uploaded without uploading'
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand completions" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line'"
+complete -c prestige -n "__fish_prestige_using_subcommand completions" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand completions" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand completions" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand completions" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line'"
+complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload completions generate-assets help" -f -a "ingest" -d 'Load NDJSON into rotating Parquet files in a local directory or on S3'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload completions generate-assets help" -f -a "upload" -d 'Upload finished files to S3: concurrent, multipart, retried, verified'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload completions generate-assets help" -f -a "completions" -d 'Print a shell completion script'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload completions generate-assets help" -f -a "generate-assets" -d 'Write completions and man pages into a directory (used to refresh completions/ and man/)'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload completions generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,39 @@
+//! Crash points for tests: `PRESTIGE_FAILPOINT=name[:n]` makes the process SIGKILL itself at the n-th time
+//! (default first) execution passes `hit(name)`, exactly as an external `kill -9` would at that point.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+struct Armed {
+    name: String,
+    at: u64,
+    seen: AtomicU64,
+}
+
+fn armed() -> Option<&'static Armed> {
+    static ARMED: OnceLock<Option<Armed>> = OnceLock::new();
+    ARMED
+        .get_or_init(|| {
+            let spec = std::env::var("PRESTIGE_FAILPOINT").ok()?;
+            let (name, at) = match spec.rsplit_once(':') {
+                Some((n, c)) => (n.to_string(), c.parse().ok()?),
+                None => (spec, 1),
+            };
+            Some(Armed { name, at, seen: AtomicU64::new(0) })
+        })
+        .as_ref()
+}
+
+/// Kills the process here if this failpoint is armed and its count is reached.
+pub fn hit(name: &str) {
+    if let Some(a) = armed() {
+        if a.name == name && a.seen.fetch_add(1, Ordering::SeqCst) + 1 == a.at {
+            #[cfg(unix)]
+            // SAFETY: kill(2) on our own pid with SIGKILL has no memory-safety preconditions.
+            unsafe {
+                libc::kill(libc::getpid(), libc::SIGKILL);
+            }
+            std::process::abort();
+        }
+    }
+}

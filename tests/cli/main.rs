@@ -1,0 +1,8 @@
+//! End-to-end tests through the built `prestige` binary (one test target; a module per command).
+
+mod assets;
+mod common;
+mod ingest;
+mod ingest_bad_input;
+mod ingest_crash;
+mod upload;
