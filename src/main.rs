@@ -42,11 +42,10 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 ErrorKind::Other => exit::FAILURE,
             };
         }
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::BrokenPipe {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::BrokenPipe {
                 return exit::OK;
             }
-        }
     }
     exit::FAILURE
 }

@@ -98,11 +98,6 @@ impl Progress for TermProgress {
             b.inc(delta);
         }
     }
-    fn note(&self, message: &str) {
-        if let Some(b) = &self.bar {
-            b.set_message(message.to_string());
-        }
-    }
     fn finish(&self) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();

@@ -26,8 +26,8 @@ fn armed() -> Option<&'static Armed> {
 
 /// Kills the process here if this failpoint is armed and its count is reached.
 pub fn hit(name: &str) {
-    if let Some(a) = armed() {
-        if a.name == name && a.seen.fetch_add(1, Ordering::SeqCst) + 1 == a.at {
+    if let Some(a) = armed()
+        && a.name == name && a.seen.fetch_add(1, Ordering::SeqCst) + 1 == a.at {
             #[cfg(unix)]
             // SAFETY: kill(2) on our own pid with SIGKILL has no memory-safety preconditions.
             unsafe {
@@ -35,5 +35,4 @@ pub fn hit(name: &str) {
             }
             std::process::abort();
         }
-    }
 }

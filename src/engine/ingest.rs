@@ -172,14 +172,13 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
             let _ = std::fs::remove_file(jp);
         }
         let rec = Journal::recover(jp)?;
-        if let Some(prev) = &rec.inputs {
-            if prev != &fingerprints {
+        if let Some(prev) = &rec.inputs
+            && prev != &fingerprints {
                 return Err(Error::Config(format!(
                     "the inputs changed since the interrupted run recorded in {}; pass --restart to ingest them again from the start",
                     jp.display()
                 )));
             }
-        }
         if rec.complete {
             return Ok(IngestReport {
                 status: IngestStatus::AlreadyIngested,
@@ -328,7 +327,6 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         next_seq,
         shared: shared.clone(),
         up_tx,
-        stop: opts.stop.clone(),
         abort: abort.clone(),
     };
     let writer = tokio::task::spawn_blocking(move || write_files(writer_setup, dec_rx));
@@ -354,11 +352,10 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
     let counts = outcome?;
     let schema = chunk_result?;
     let interrupted = opts.stop.load(Ordering::SeqCst);
-    if !interrupted {
-        if let Some(j) = journal_arc.lock().ok().as_mut().and_then(|g| g.as_mut()) {
+    if !interrupted
+        && let Some(j) = journal_arc.lock().ok().as_mut().and_then(|g| g.as_mut()) {
             j.append(&Record::Complete)?;
         }
-    }
     let mut files = shared.files.lock().map(|g| g.clone()).unwrap_or_default();
     files.sort_by(|a, b| a.key.cmp(&b.key));
     let rows: u64 = files.iter().map(|f| f.rows).sum();
@@ -474,11 +471,10 @@ fn read_inputs(
                 return;
             }
         }
-        if compressed {
-            if let Input::File(p) = input {
+        if compressed
+            && let Input::File(p) = input {
                 progress.advance(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0));
             }
-        }
         failpoint::hit("ingest.between_inputs");
         if tx.send(ReadMsg::EndOfInput(idx)).is_err() {
             return;
@@ -579,8 +575,7 @@ fn chunk_lines(o: ChunkerSetup, rx: Receiver<ReadMsg>, tx: Sender<Chunk>) -> Res
         if schema.is_none()
             && !held.is_empty()
             && (held_lines >= o.infer_rows || held_since.is_some_and(|t| t.elapsed() >= o.infer_wait))
-        {
-            if let Some(s) = infer_from(&held, o.infer_rows, &o.names)? {
+            && let Some(s) = infer_from(&held, o.infer_rows, &o.names)? {
                 for (i, f, d, e) in held.drain(..) {
                     if !emit(i, f, d, e, &s, &mut seq) {
                         return Ok(Some(s));
@@ -588,7 +583,6 @@ fn chunk_lines(o: ChunkerSetup, rx: Receiver<ReadMsg>, tx: Sender<Chunk>) -> Res
                 }
                 schema = Some(s);
             }
-        }
         if let Some(i) = finished_input {
             if i == u32::MAX {
                 break;
@@ -600,8 +594,8 @@ fn chunk_lines(o: ChunkerSetup, rx: Receiver<ReadMsg>, tx: Sender<Chunk>) -> Res
             break;
         }
     }
-    if schema.is_none() && !held.is_empty() {
-        if let Some(s) = infer_from(&held, o.infer_rows, &o.names)? {
+    if schema.is_none() && !held.is_empty()
+        && let Some(s) = infer_from(&held, o.infer_rows, &o.names)? {
             for (i, f, d, e) in held.drain(..) {
                 if !emit(i, f, d, e, &s, &mut seq) {
                     break;
@@ -609,7 +603,6 @@ fn chunk_lines(o: ChunkerSetup, rx: Receiver<ReadMsg>, tx: Sender<Chunk>) -> Res
             }
             schema = Some(s);
         }
-    }
     Ok(schema)
 }
 
@@ -754,7 +747,6 @@ struct WriterSetup {
     next_seq: u64,
     shared: Arc<Shared>,
     up_tx: Option<tokio::sync::mpsc::Sender<(u64, SealedFile)>>,
-    stop: Arc<AtomicBool>,
     abort: Arc<AtomicBool>,
 }
 

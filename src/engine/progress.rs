@@ -6,12 +6,6 @@ pub trait Progress: Send + Sync {
     fn start(&self, _phase: &str, _total: Option<u64>) {}
     /// `delta` more units are done.
     fn advance(&self, _delta: u64) {}
-    /// A short status line (e.g. the file being written).
-    fn note(&self, _message: &str) {}
     /// The work is over; hide the indicator.
     fn finish(&self) {}
 }
-
-/// Reports nothing; for tests and library use.
-pub struct NoProgress;
-impl Progress for NoProgress {}

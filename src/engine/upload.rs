@@ -197,12 +197,11 @@ async fn upload_job(
             });
         }
     }
-    if opts.skip_existing {
-        if let Some(etag) = same_object(store, job, opts.part_size).await? {
+    if opts.skip_existing
+        && let Some(etag) = same_object(store, job, opts.part_size).await? {
             let action = if opts.plan { UploadAction::WouldSkip } else { UploadAction::Skipped };
             return Ok((action, Some(etag), false));
         }
-    }
     if opts.plan {
         return Ok((UploadAction::WouldUpload, None, false));
     }
