@@ -82,7 +82,7 @@ pub struct IngestArgs {
     /// Multipart part size for S3 uploads
     #[arg(long, default_value = "8MiB", value_name = "SIZE", value_parser = parse_size)]
     pub part_size: u64,
-    /// Decoding threads [default: number of cores]
+    /// Decoding threads [default: number of cores]; columns are encoded on as many threads as there are cores
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
     pub threads: Option<u64>,
 }
@@ -116,6 +116,7 @@ impl IngestArgs {
                 return Err(crate::engine::error::Error::Config("--dead-letter conflicts with --on-error skip".into()).into());
             }
         };
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(IngestOptions {
             inputs,
             destination: Location::parse(&self.to)?,
@@ -123,7 +124,11 @@ impl IngestArgs {
             schema,
             infer_rows: self.infer_rows.max(1),
             rotation: RotationPolicy { max_rows: self.max_rows, max_bytes: self.max_bytes, max_age: self.max_age },
-            parquet: ParquetSettings { compression: self.compression, row_group_rows: self.row_group_rows as usize },
+            parquet: ParquetSettings {
+                compression: self.compression,
+                row_group_rows: self.row_group_rows as usize,
+                encode_threads: cores,
+            },
             on_error,
             max_line_bytes: self.max_line_bytes as usize,
             state_dir: self.state_dir.clone().unwrap_or_else(ingest::default_state_dir),
@@ -131,10 +136,7 @@ impl IngestArgs {
             s3: Default::default(),
             upload_concurrency: self.upload_concurrency as usize,
             part_size: self.part_size,
-            decode_threads: self
-                .threads
-                .map(|t| t as usize)
-                .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+            decode_threads: self.threads.map_or(cores, |t| t as usize),
             stop: Arc::new(Default::default()),
         })
     }

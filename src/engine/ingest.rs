@@ -815,13 +815,8 @@ impl WriterSetup {
 }
 
 fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
-    let mut rolling = RollingWriter::new(
-        w.work_dir.clone(),
-        &w.parquet,
-        w.rotation.clone(),
-        FileNamer::new(&w.prefix),
-        (0, 1),
-    );
+    let mut rolling =
+        RollingWriter::new(w.work_dir.clone(), &w.parquet, w.rotation.clone(), FileNamer::new(&w.prefix), (0, 1))?;
     let mut dead_file = match &w.on_error {
         BadLinePolicy::DeadLetter(p) => {
             if let Some(d) = p.parent().filter(|d| !d.as_os_str().is_empty()) {

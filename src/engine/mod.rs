@@ -1,6 +1,7 @@
 //! The engine: all the work behind the commands. It never prints and knows nothing of clap or terminals.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod encode;
 pub mod error;
 pub mod failpoint;
 pub mod ingest;

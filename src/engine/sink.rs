@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
+use super::encode::{EncoderPool, ParallelFileWriter};
 use super::error::{Error, Result};
 
 /// A point in the input: `line` (1-based) of input number `input`. Spans are half-open.
@@ -34,13 +34,12 @@ pub struct RotationPolicy {
 pub struct ParquetSettings {
     pub compression: Compression,
     pub row_group_rows: usize,
+    /// Threads that encode columns in parallel.
+    pub encode_threads: usize,
 }
 
-impl Default for ParquetSettings {
-    fn default() -> Self {
-        Self { compression: Compression::ZSTD(ZstdLevel::default()), row_group_rows: 1 << 20 }
-    }
-}
+/// A row group is closed once its encoded size reaches this, whatever its row count.
+const MAX_ROW_GROUP_BYTES: usize = 128 << 20;
 
 /// Parses `zstd[:level]`, `snappy`, `gzip[:level]`, `lz4`, `none`.
 pub fn parse_compression(text: &str) -> std::result::Result<Compression, String> {
@@ -112,7 +111,7 @@ pub struct SealedFile {
 
 struct OpenFile {
     temp_path: PathBuf,
-    writer: ArrowWriter<File>,
+    writer: ParallelFileWriter,
     rows: u64,
     opened: Instant,
     start: Position,
@@ -123,6 +122,8 @@ struct OpenFile {
 pub struct RollingWriter {
     dir: PathBuf,
     props: WriterProperties,
+    pool: Arc<EncoderPool>,
+    row_group_rows: usize,
     policy: RotationPolicy,
     namer: FileNamer,
     current: Option<OpenFile>,
@@ -130,6 +131,7 @@ pub struct RollingWriter {
     cursor: Position,
     /// Learned ratio of bytes on disk to the writer's in-progress estimate.
     ratio: f64,
+    ratio_learned: bool,
     temp_tag: String,
     temp_seq: u64,
 }
@@ -137,24 +139,33 @@ pub struct RollingWriter {
 impl RollingWriter {
     /// `dir` receives in-progress files (hidden names); it must be on the same file system as their final place
     /// when the caller renames them.
-    pub fn new(dir: PathBuf, settings: &ParquetSettings, policy: RotationPolicy, namer: FileNamer, start: Position) -> Self {
+    pub fn new(
+        dir: PathBuf,
+        settings: &ParquetSettings,
+        policy: RotationPolicy,
+        namer: FileNamer,
+        start: Position,
+    ) -> Result<Self> {
         let props = WriterProperties::builder()
             .set_compression(settings.compression)
-            .set_max_row_group_row_count(Some(settings.row_group_rows))
             .set_statistics_enabled(EnabledStatistics::Page)
             .set_created_by(format!("prestige {}", env!("CARGO_PKG_VERSION")))
             .build();
-        Self {
+        let pool = EncoderPool::new(settings.encode_threads).map_err(|e| Error::io("start encoder threads", "", e))?;
+        Ok(Self {
             dir,
             props,
+            pool: Arc::new(pool),
+            row_group_rows: settings.row_group_rows.max(1),
             policy,
             namer,
             current: None,
             cursor: start,
             ratio: 1.0,
+            ratio_learned: false,
             temp_tag: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(),
             temp_seq: 0,
-        }
+        })
     }
 
     /// When the open file must be closed by age, if a file is open and an age limit is set.
@@ -168,7 +179,7 @@ impl RollingWriter {
             self.temp_seq += 1;
             let temp_path = self.dir.join(format!(".prestige-{}-{}.inprogress", self.temp_tag, self.temp_seq));
             let file = File::create(&temp_path).map_err(|e| Error::io("create", &temp_path, e))?;
-            let writer = ArrowWriter::try_new(file, Arc::clone(schema), Some(self.props.clone()))
+            let writer = ParallelFileWriter::try_new(file, Arc::clone(schema), &self.props, self.pool.clone())
                 .map_err(|e| Error::Parquet { path: temp_path.display().to_string(), source: e })?;
             self.current =
                 Some(OpenFile { temp_path, writer, rows: 0, opened: Instant::now(), start: self.cursor, end: self.cursor });
@@ -183,10 +194,6 @@ impl RollingWriter {
         }
     }
 
-    fn estimated_size(&self, c: &OpenFile) -> f64 {
-        c.writer.bytes_written() as f64 + c.writer.in_progress_size() as f64 * self.ratio
-    }
-
     /// Writes `batch`, whose row `r` came from line `lines[r]` of input `input`; returns files sealed on the way.
     pub fn write(&mut self, batch: &RecordBatch, input: u32, lines: &[u64]) -> Result<Vec<SealedFile>> {
         let mut sealed = Vec::new();
@@ -196,6 +203,7 @@ impl RollingWriter {
             let max_rows = self.policy.max_rows;
             let max_bytes = self.policy.max_bytes;
             let ratio = self.ratio;
+            let row_group_rows = self.row_group_rows;
             let c = self.open(batch.schema_ref())?;
             let mut take = n - off;
             if let Some(m) = max_rows {
@@ -211,6 +219,11 @@ impl RollingWriter {
             let part = batch.slice(off, take);
             let path = c.temp_path.display().to_string();
             c.writer.write(&part).map_err(|e| Error::Parquet { path: path.clone(), source: e })?;
+            if c.writer.rows_in_group() >= row_group_rows
+                || c.writer.in_progress_size() >= MAX_ROW_GROUP_BYTES
+            {
+                c.writer.flush().map_err(|e| Error::Parquet { path: path.clone(), source: e })?;
+            }
             c.rows += take as u64;
             off += take;
             c.end = (input, lines[off - 1] + 1);
@@ -218,18 +231,24 @@ impl RollingWriter {
             let full_rows = max_rows.is_some_and(|m| c.rows >= m);
             let mut full_bytes = false;
             if let Some(mb) = max_bytes {
+                let target = mb as f64 * 0.98;
+                let c = self.current.as_mut().expect("open"); // ok: opened above
                 let in_progress = c.writer.in_progress_size() as f64;
-                if self.estimated_size(self.current.as_ref().expect("open")) >= mb as f64 * 0.98 {
+                let estimate = c.writer.bytes_written() as f64 + in_progress * self.ratio;
+                if estimate >= target && self.ratio_learned {
                     full_bytes = true;
-                } else if in_progress >= (mb as f64 / 4.0).min(128.0 * 1048576.0) {
-                    // Close a row group early to learn how the estimate relates to bytes on disk.
-                    let c = self.current.as_mut().expect("open"); // ok: checked above
+                } else if estimate >= target || in_progress >= (mb as f64 / 4.0).min(MAX_ROW_GROUP_BYTES as f64) {
+                    // Close a row group to learn how the encoders' estimate relates to bytes on disk.
+                    let err = |e| Error::Parquet { path: path.clone(), source: e };
+                    let exact = c.writer.settled_in_progress_size().map_err(err)? as f64;
                     let before = c.writer.bytes_written();
-                    c.writer.flush().map_err(|e| Error::Parquet { path: path.clone(), source: e })?;
+                    c.writer.flush().map_err(err)?;
                     let grown = (c.writer.bytes_written() - before) as f64;
-                    if in_progress > 0.0 {
-                        self.ratio = (grown / in_progress).clamp(0.05, 2.0);
+                    if exact > 0.0 {
+                        self.ratio = (grown / exact).clamp(0.05, 2.0);
+                        self.ratio_learned = true;
                     }
+                    full_bytes = c.writer.bytes_written() as f64 >= target;
                 }
             }
             if full_rows || full_bytes {
@@ -243,7 +262,7 @@ impl RollingWriter {
     pub fn seal(&mut self) -> Result<Option<SealedFile>> {
         let Some(c) = self.current.take() else { return Ok(None) };
         let path = c.temp_path.display().to_string();
-        let file = c.writer.into_inner().map_err(|e| Error::Parquet { path: path.clone(), source: e })?;
+        let file = c.writer.finish().map_err(|e| Error::Parquet { path: path.clone(), source: e })?;
         file.sync_all().map_err(|e| Error::io("fsync", &c.temp_path, e))?;
         let bytes = file.metadata().map_err(|e| Error::io("stat", &c.temp_path, e))?.len();
         drop(file);
@@ -255,7 +274,7 @@ impl RollingWriter {
     /// Drops the open file without sealing it.
     pub fn discard(&mut self) {
         if let Some(c) = self.current.take() {
-            drop(c.writer);
+            c.writer.abandon();
             let _ = std::fs::remove_file(&c.temp_path);
         }
     }
