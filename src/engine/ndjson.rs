@@ -527,7 +527,7 @@ fn push_null_checked<E: de::Error>(col: &mut Col) -> Result<(), E> {
     Ok(())
 }
 
-const UNIX_EPOCH_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+const UNIX_EPOCH_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap(); // ok: evaluated at compile time
 
 fn int_fits(bits: u8, x: i64) -> bool {
     match bits {

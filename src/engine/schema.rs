@@ -121,7 +121,7 @@ impl TypeParser<'_> {
             false
         }
     }
-    fn expect(&mut self, c: u8) -> Result<(), String> {
+    fn require(&mut self, c: u8) -> Result<(), String> {
         if self.eat(c) { Ok(()) } else { Err(self.err(&format!("expected '{}'", c as char))) }
     }
     fn word(&mut self) -> String {
@@ -180,41 +180,41 @@ impl TypeParser<'_> {
                         }
                         tz = Some(z.into());
                     }
-                    self.expect(b')')?;
+                    self.require(b')')?;
                 }
                 DataType::Timestamp(unit, tz)
             }
             "decimal" | "numeric" => {
-                self.expect(b'(')?;
+                self.require(b'(')?;
                 let p = self.number()?;
                 let s = if self.eat(b',') { self.number()? } else { 0 };
-                self.expect(b')')?;
+                self.require(b')')?;
                 if !(1..=38).contains(&p) || s > p {
                     return Err(self.err("decimal needs 1 <= precision <= 38 and scale <= precision"));
                 }
                 DataType::Decimal128(p as u8, s as i8)
             }
             "list" | "array" => {
-                self.expect(b'<')?;
+                self.require(b'<')?;
                 let inner = self.ty()?;
-                self.expect(b'>')?;
+                self.require(b'>')?;
                 DataType::List(Arc::new(Field::new("item", inner, true)))
             }
             "struct" => {
-                self.expect(b'<')?;
+                self.require(b'<')?;
                 let mut fields = Vec::new();
                 loop {
                     let n = self.word();
                     if n.is_empty() {
                         return Err(self.err("expected a field name"));
                     }
-                    self.expect(b':')?;
+                    self.require(b':')?;
                     fields.push(Field::new(n, self.ty()?, true));
                     if !self.eat(b',') {
                         break;
                     }
                 }
-                self.expect(b'>')?;
+                self.require(b'>')?;
                 DataType::Struct(fields.into())
             }
             "" => return Err(self.err("expected a type name")),

@@ -19,8 +19,7 @@ use tokio::sync::Semaphore;
 use super::{BlobStore, Location, ObjectMeta, PutOptions, PutOutcome, S3Settings};
 use crate::engine::error::{Error, Result};
 
-/// Attempts per request, on top of the SDK's own quick retries; the backoff between them doubles from
-/// 250 ms up to 8 s with full jitter, so a restarting server gets roughly half a minute to come back.
+/// Attempts per request, on top of the SDK's own quick retry; see `backoff` for the waits between them.
 const ATTEMPTS: u32 = 7;
 
 pub struct S3Store {
@@ -166,10 +165,11 @@ where
     }
 }
 
-/// Exponential backoff with full jitter: uniform in [0, min(8 s, 250 ms × 2^attempt)], at least 50 ms.
+/// Exponential backoff with jitter: half of min(8 s, 125 ms × 2^attempt) plus a random part up to the other half,
+/// so retries spread out yet the attempts together still span the ~16 s a restarting server may need.
 pub fn backoff(attempt: u32) -> Duration {
-    let cap = (250u64 << attempt.min(5)).min(8_000);
-    Duration::from_millis(rand::random_range(50..=cap.max(51)))
+    let cap = (125u64 << attempt.min(6)).min(8_000);
+    Duration::from_millis(cap / 2 + rand::random_range(0..=cap / 2))
 }
 
 fn md5_b64(data: &[u8]) -> (String, [u8; 16]) {
