@@ -39,6 +39,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 ErrorKind::Storage => exit::STORAGE,
                 ErrorKind::Config => exit::USAGE,
                 ErrorKind::Interrupted => exit::INTERRUPTED,
+                ErrorKind::Busy => exit::BUSY,
                 ErrorKind::Other => exit::FAILURE,
             };
         }

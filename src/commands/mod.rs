@@ -22,6 +22,7 @@ pub mod exit {
     pub const PARTIAL: u8 = 3;
     pub const BAD_INPUT: u8 = 4;
     pub const STORAGE: u8 = 5;
+    pub const BUSY: u8 = 6;
     pub const INTERRUPTED: u8 = 130;
 }
 
@@ -29,7 +30,7 @@ pub mod exit {
 #[derive(Debug, Parser)]
 #[command(name = "prestige", version, propagate_version = true, max_term_width = 100)]
 #[command(after_help = "Exit codes: 0 ok, 1 failure, 2 usage, 3 partial failure, 4 bad input data, \
-5 storage or access error, 130 interrupted.")]
+5 storage or access error, 6 another run holds the lock, 130 interrupted.")]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

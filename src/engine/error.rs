@@ -13,6 +13,8 @@ pub enum ErrorKind {
     Config,
     /// Stopped by a signal after finishing the current file.
     Interrupted,
+    /// Another process holds the lock on the same work.
+    Busy,
     /// Anything else.
     Other,
 }
@@ -58,6 +60,9 @@ pub enum Error {
 
     #[error("interrupted; finished the current file and stopped")]
     Interrupted,
+
+    #[error("{what}")]
+    Busy { what: String },
 }
 
 impl Error {
@@ -70,6 +75,7 @@ impl Error {
             }
             Error::Parquet { .. } => ErrorKind::Other,
             Error::Interrupted => ErrorKind::Interrupted,
+            Error::Busy { .. } => ErrorKind::Busy,
         }
     }
 

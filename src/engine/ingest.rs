@@ -164,80 +164,79 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         }
     }
     let journal_path = resumable.then(|| journal_path(&opts, &fingerprints));
+    // Tags this attempt's in-progress files and staging directory.
+    let run_tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
     let mut covered = Covered::default();
     let mut next_seq = 0;
     let mut resumed = false;
-    if let Some(jp) = &journal_path {
+    let mut earlier_attempts = Vec::new();
+    let mut journal = match &journal_path {
+        Some(jp) => Some(Journal::open_locked(jp)?),
+        None => None,
+    };
+    if let (Some(jp), Some(j)) = (&journal_path, journal.as_mut()) {
         if opts.restart {
-            let _ = std::fs::remove_file(jp);
+            j.reset()?;
         }
         let rec = Journal::recover(jp)?;
         if let Some(prev) = &rec.inputs
-            && prev != &fingerprints {
-                return Err(Error::Config(format!(
-                    "the inputs changed since the interrupted run recorded in {}; pass --restart to ingest them again from the start",
-                    jp.display()
-                )));
-            }
+            && prev != &fingerprints
+        {
+            return Err(Error::Config(format!(
+                "the inputs changed since the interrupted run recorded in {}; pass --restart to ingest them again from the start",
+                jp.display()
+            )));
+        }
         if rec.complete {
-            return Ok(IngestReport {
-                status: IngestStatus::AlreadyIngested,
-                destination: opts.destination.to_string(),
-                files: vec![],
-                files_written: 0,
-                rows: 0,
-                bytes: 0,
-                bad_lines_skipped: 0,
-                bad_lines_dead_lettered: 0,
-                resumed: false,
-                lines_already_ingested: 0,
-                input_bytes: 0,
-                elapsed_ms: started.elapsed().as_millis() as u64,
-                rows_per_sec: 0.0,
-                schema: serde_json::Value::Null,
-            });
+            return Ok(IngestReport::already_ingested(&opts, started));
         }
         let mut spans = rec.done.clone();
         for (key, s, e) in &rec.pending {
             if store.head(key).await?.is_some() {
                 spans.push((*s, *e));
+            } else {
+                // Its rows are read again; drop what a killed upload left behind.
+                let n = store.abort_incomplete(key).await?;
+                if n > 0 {
+                    tracing::info!("aborted {n} unfinished upload(s) of {}", store.location().display_key(key));
+                }
             }
         }
         resumed = rec.inputs.is_some();
         covered = Covered::new(spans);
         next_seq = rec.next_seq;
-    }
-    let mut journal = match &journal_path {
-        Some(jp) => {
-            let mut j = Journal::open(jp)?;
-            if !resumed {
-                j.append(&Record::Run { destination: opts.destination.to_string(), inputs: fingerprints.clone() })?;
-            }
-            Some(j)
+        earlier_attempts = rec.attempts;
+        if !resumed {
+            j.append(&Record::Run { destination: opts.destination.to_string(), inputs: fingerprints.clone() })?;
         }
-        None => None,
-    };
+        j.append(&Record::Attempt { tag: run_tag.clone() })?;
+    }
 
     // Where in-progress files are written: next to their final place locally, in a staging dir for S3.
+    let staging_root = opts.state_dir.join("staging");
     let (work_dir, final_dir) = match &opts.destination {
         Location::Local(root) => {
             let folder = match opts.prefix.rfind('/') {
                 Some(i) => root.join(&opts.prefix[..i]),
                 None => root.clone(),
             };
-            (folder.clone(), Some(root.clone()))
+            (folder, Some(root.clone()))
         }
-        Location::S3 { .. } => {
-            let dir = opts.state_dir.join("staging").join(state_key(&opts, &fingerprints));
-            (dir, None)
-        }
+        Location::S3 { .. } => (staging_root.join(&run_tag), None),
     };
     std::fs::create_dir_all(&work_dir).map_err(|e| Error::io("create directory", &work_dir, e))?;
-    if final_dir.is_none() {
-        // Leftovers of a crashed run: their rows are re-read from the input.
-        if let Ok(rd) = std::fs::read_dir(&work_dir) {
+    // Leftovers of earlier, killed attempts at this run: their rows are read again from the input.
+    for tag in &earlier_attempts {
+        let _ = std::fs::remove_dir_all(staging_root.join(tag));
+        if let Some(dir) = final_dir.as_ref().map(|_| &work_dir)
+            && let Ok(rd) = std::fs::read_dir(dir)
+        {
+            let stem = format!(".prestige-{tag}-");
             for e in rd.flatten() {
-                let _ = std::fs::remove_file(e.path());
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with(&stem) && name.ends_with(".inprogress") {
+                    let _ = std::fs::remove_file(e.path());
+                }
             }
         }
     }
@@ -316,8 +315,9 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
     };
 
     let writer_setup = WriterSetup {
-        work_dir,
-        final_root: final_dir,
+        work_dir: work_dir.clone(),
+        run_tag: run_tag.clone(),
+        final_root: final_dir.clone(),
         location: opts.destination.clone(),
         parquet: opts.parquet.clone(),
         rotation: opts.rotation.clone(),
@@ -351,6 +351,10 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
     }
     let counts = outcome?;
     let schema = chunk_result?;
+    if final_dir.is_none() {
+        // Every staged file was uploaded and removed.
+        let _ = std::fs::remove_dir(&work_dir);
+    }
     let interrupted = opts.stop.load(Ordering::SeqCst);
     if !interrupted
         && let Some(j) = journal_arc.lock().ok().as_mut().and_then(|g| g.as_mut()) {
@@ -377,6 +381,27 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         rows_per_sec: if elapsed.as_secs_f64() > 0.0 { rows as f64 / elapsed.as_secs_f64() } else { 0.0 },
         schema: schema.map(|s| super::schema::schema_to_json(&s)).unwrap_or(serde_json::Value::Null),
     })
+}
+
+impl IngestReport {
+    fn already_ingested(opts: &IngestOptions, started: Instant) -> Self {
+        IngestReport {
+            status: IngestStatus::AlreadyIngested,
+            destination: opts.destination.to_string(),
+            files: vec![],
+            files_written: 0,
+            rows: 0,
+            bytes: 0,
+            bad_lines_skipped: 0,
+            bad_lines_dead_lettered: 0,
+            resumed: false,
+            lines_already_ingested: 0,
+            input_bytes: 0,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            rows_per_sec: 0.0,
+            schema: serde_json::Value::Null,
+        }
+    }
 }
 
 fn state_key(opts: &IngestOptions, inputs: &[InputFingerprint]) -> String {
@@ -737,6 +762,7 @@ struct Shared {
 
 struct WriterSetup {
     work_dir: PathBuf,
+    run_tag: String,
     final_root: Option<PathBuf>,
     location: Location,
     parquet: ParquetSettings,
@@ -815,8 +841,14 @@ impl WriterSetup {
 }
 
 fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
-    let mut rolling =
-        RollingWriter::new(w.work_dir.clone(), &w.parquet, w.rotation.clone(), FileNamer::new(&w.prefix), (0, 1))?;
+    let mut rolling = RollingWriter::new(
+        w.work_dir.clone(),
+        &w.parquet,
+        w.rotation.clone(),
+        FileNamer::new(&w.prefix),
+        (0, 1),
+        &w.run_tag,
+    )?;
     let mut dead_file = match &w.on_error {
         BadLinePolicy::DeadLetter(p) => {
             if let Some(d) = p.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -37,6 +37,8 @@ impl InputFingerprint {
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum Record {
     Run { destination: String, inputs: Vec<InputFingerprint> },
+    /// One attempt (process) working on the run; its tag names its in-progress and staging files.
+    Attempt { tag: String },
     Pending { seq: u64, key: String, start: Position, end: Position, rows: u64, bytes: u64 },
     Done { seq: u64 },
     Complete,
@@ -51,6 +53,8 @@ pub struct Recovered {
     /// Files whose landing is unknown: (key, start, end).
     pub pending: Vec<(String, Position, Position)>,
     pub next_seq: u64,
+    /// Tags of earlier attempts, whose leftover in-progress files may be removed.
+    pub attempts: Vec<String>,
 }
 
 pub struct Journal {
@@ -96,13 +100,16 @@ impl Journal {
                     }
                 }
                 Record::Complete => r.complete = true,
+                Record::Attempt { tag } => r.attempts.push(tag),
             }
         }
         r.pending = pending.into_values().collect();
         Ok(r)
     }
 
-    pub fn open(path: &Path) -> Result<Self> {
+    /// Opens (creating) the journal and takes an exclusive lock on it, so two runs of the same inputs never
+    /// interleave; the lock dies with the process, even on `kill -9`.
+    pub fn open_locked(path: &Path) -> Result<Self> {
         if let Some(d) = path.parent() {
             std::fs::create_dir_all(d).map_err(|e| Error::io("create state directory", d, e))?;
         }
@@ -111,7 +118,22 @@ impl Journal {
             .append(true)
             .open(path)
             .map_err(|e| Error::io("open journal", path, e))?;
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: flock on a descriptor we own; no memory is shared with the kernel.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+                return Err(Error::Busy {
+                    what: format!("another ingest of the same inputs is running (journal {} is locked)", path.display()),
+                });
+            }
+        }
         Ok(Self { path: path.to_path_buf(), file })
+    }
+
+    /// Forgets every record (for `--restart`), keeping the lock.
+    pub fn reset(&mut self) -> Result<()> {
+        self.file.set_len(0).and_then(|_| self.file.sync_all()).map_err(|e| Error::io("reset journal", &self.path, e))
     }
 
     /// Appends a record and fsyncs it.
@@ -184,7 +206,7 @@ mod tests {
     fn recovers_torn_journal() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("j");
-        let mut j = Journal::open(&p).unwrap();
+        let mut j = Journal::open_locked(&p).unwrap();
         j.append(&Record::Pending { seq: 0, key: "a".into(), start: (0, 1), end: (0, 10), rows: 9, bytes: 1 }).unwrap();
         j.append(&Record::Done { seq: 0 }).unwrap();
         j.append(&Record::Pending { seq: 1, key: "b".into(), start: (0, 10), end: (0, 20), rows: 9, bytes: 1 }).unwrap();

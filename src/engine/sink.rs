@@ -137,14 +137,15 @@ pub struct RollingWriter {
 }
 
 impl RollingWriter {
-    /// `dir` receives in-progress files (hidden names); it must be on the same file system as their final place
-    /// when the caller renames them.
+    /// `dir` receives in-progress files, named `.prestige-{temp_tag}-{n}.inprogress`; it must be on the same
+    /// file system as their final place when the caller renames them.
     pub fn new(
         dir: PathBuf,
         settings: &ParquetSettings,
         policy: RotationPolicy,
         namer: FileNamer,
         start: Position,
+        temp_tag: &str,
     ) -> Result<Self> {
         let props = WriterProperties::builder()
             .set_compression(settings.compression)
@@ -163,7 +164,7 @@ impl RollingWriter {
             cursor: start,
             ratio: 1.0,
             ratio_learned: false,
-            temp_tag: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(),
+            temp_tag: temp_tag.to_string(),
             temp_seq: 0,
         })
     }

@@ -453,3 +453,35 @@ fn help_and_version() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(!help.contains("supersecret") && !help.contains("secret-profile-name"));
 }
+
+#[test]
+fn a_second_run_of_the_same_inputs_waits_its_turn_with_exit_6() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A named pipe as the input keeps the first run busy (and its journal locked) until we write to it.
+    let fifo = tmp.path().join("feed.ndjson");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let lake = tmp.path().join("lake");
+    let first = prestige_std()
+        .args(["ingest", fifo.to_str().unwrap(), "--to", lake.to_str().unwrap(), "--format", "json"])
+        .env("PRESTIGE_STATE_DIR", tmp.path().join("state"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let second = prestige()
+        .args(["ingest", fifo.to_str().unwrap(), "--to", lake.to_str().unwrap()])
+        .env("PRESTIGE_STATE_DIR", tmp.path().join("state"))
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(6), "{}", String::from_utf8_lossy(&second.stderr));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("another ingest of the same inputs is running"));
+    let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    writeln!(w, "{}", json!({"id": 1})).unwrap();
+    drop(w);
+    let out = first.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(report(&out)["rows"], 1);
+}

@@ -75,6 +75,13 @@ fn kill_at_each_failpoint_then_rerun_is_exactly_once_locally() {
         assert_eq!(rep["resumed"], true, "{point}");
         let (_, rows) = read_parquet("duckdb", dest, "id", None);
         ids_exactly_once(&rows, 10_000);
+        // The killed attempt's in-progress files were cleaned up by the rerun.
+        let leftovers: Vec<_> = std::fs::read_dir(&lake)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".inprogress"))
+            .collect();
+        assert!(leftovers.is_empty(), "{point}: {leftovers:?}");
         // And once more: nothing to add.
         let out = ingest_cmd(&ins, dest, &state, &["--max-rows", "1000"]).output().unwrap();
         assert_eq!(report(&out)["status"], "already_ingested", "{point}");
@@ -136,5 +143,10 @@ fn kill_during_s3_uploads_then_rerun_is_exactly_once() {
         assert!(out.status.success(), "{point}: rerun failed: {}", String::from_utf8_lossy(&out.stderr));
         let (_, rows) = read_parquet("pyarrow", &dest, "id", Some(s3));
         ids_exactly_once(&rows, 120_000);
+        // Parts a killed upload left behind were aborted, and the staging area is empty again.
+        let pending = block_on(s3.client().list_multipart_uploads().bucket(&bucket).send()).unwrap();
+        assert!(pending.uploads().is_empty(), "{point}: unfinished uploads left: {:?}", pending.uploads());
+        let staged: Vec<_> = std::fs::read_dir(state.join("staging")).map(|d| d.flatten().count()).into_iter().collect();
+        assert!(staged.iter().all(|n| *n == 0), "{point}: staging not empty");
     }
 }

@@ -102,6 +102,10 @@ pub trait BlobStore: Send + Sync {
     async fn head(&self, key: &str) -> Result<Option<ObjectMeta>>;
     /// Stores a complete local file under `key`; the object is visible only once complete.
     async fn put_file(&self, key: &str, path: &Path, opts: &PutOptions) -> Result<PutOutcome>;
+    /// Aborts unfinished multipart uploads of exactly `key` (left by a killed process); returns how many.
+    async fn abort_incomplete(&self, _key: &str) -> Result<usize> {
+        Ok(0)
+    }
 }
 
 /// S3 connection settings: everything else comes from the standard AWS chain.

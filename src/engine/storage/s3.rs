@@ -344,6 +344,25 @@ impl BlobStore for S3Store {
         }
     }
 
+    async fn abort_incomplete(&self, key: &str) -> Result<usize> {
+        let full = self.full(key);
+        let addr = self.addr(key);
+        let out = with_retry("list multipart uploads", &addr, || {
+            self.client.list_multipart_uploads().bucket(&self.bucket).prefix(&full).send()
+        })
+        .await?;
+        let mut aborted = 0;
+        for u in out.uploads().iter().filter(|u| u.key() == Some(full.as_str())) {
+            let Some(id) = u.upload_id() else { continue };
+            with_retry("abort multipart upload", &addr, || {
+                self.client.abort_multipart_upload().bucket(&self.bucket).key(&full).upload_id(id).send()
+            })
+            .await?;
+            aborted += 1;
+        }
+        Ok(aborted)
+    }
+
     async fn put_file(&self, key: &str, path: &Path, opts: &PutOptions) -> Result<PutOutcome> {
         let size = std::fs::metadata(path).map_err(|e| Error::io("stat", path, e))?.len();
         if size <= opts.part_size {
