@@ -16,6 +16,9 @@ _prestige() {
             ",$1")
                 cmd="prestige"
                 ;;
+            prestige,compact)
+                cmd="prestige__subcmd__compact"
+                ;;
             prestige,completions)
                 cmd="prestige__subcmd__completions"
                 ;;
@@ -30,6 +33,9 @@ _prestige() {
                 ;;
             prestige,upload)
                 cmd="prestige__subcmd__upload"
+                ;;
+            prestige__subcmd__help,compact)
+                cmd="prestige__subcmd__help__subcmd__compact"
                 ;;
             prestige__subcmd__help,completions)
                 cmd="prestige__subcmd__help__subcmd__completions"
@@ -53,12 +59,78 @@ _prestige() {
 
     case "${cmd}" in
         prestige)
-            opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version ingest upload completions generate-assets help"
+            opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version ingest upload compact completions generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__compact)
+            opts="-v -q -h -V --bucket --prefix --start --end --target-bytes --compression --row-group-size --include-compacted --keep-originals --plan --lock-ttl --state-dir --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bucket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --end)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --compression)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --row-group-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json ndjson" -- "${cur}"))
                     return 0
@@ -143,8 +215,22 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__help)
-            opts="ingest upload completions generate-assets help"
+            opts="ingest upload compact completions generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__help__subcmd__compact)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

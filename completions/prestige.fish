@@ -37,6 +37,7 @@ complete -c prestige -n "__fish_prestige_needs_command" -s h -l help -d 'Print h
 complete -c prestige -n "__fish_prestige_needs_command" -s V -l version -d 'Print version'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "ingest" -d 'Load NDJSON into rotating Parquet files in a local directory or on S3'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "upload" -d 'Upload finished files to S3: concurrent, multipart, retried, verified'
+complete -c prestige -n "__fish_prestige_needs_command" -f -a "compact" -d 'Merge a prefix\'s small Parquet files into target-sized files, crash-safely'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "generate-assets" -d 'Write completions and man pages into a directory (used to refresh completions/ and man/)'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -87,6 +88,29 @@ complete -c prestige -n "__fish_prestige_using_subcommand upload" -s q -l quiet 
 complete -c prestige -n "__fish_prestige_using_subcommand upload" -l no-progress -d 'Never show progress bars'
 complete -c prestige -n "__fish_prestige_using_subcommand upload" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c prestige -n "__fish_prestige_using_subcommand upload" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l bucket -d 'S3 bucket; with it, --prefix may carry the folder (raw/events)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l prefix -d 'File name prefix (exact match: `events` never selects `events_other.*`); may contain `/`' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l start -d 'Only files with a timestamp after this (RFC 3339, epoch s/ms, or a duration ago like 2h)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l end -d 'Only files with a timestamp up to and including this' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l target-bytes -d 'Size of each output file' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l compression -d 'Parquet compression: zstd[:level], snappy, gzip[:level], lz4, none' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l row-group-size -d 'Rows per output row group' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l lock-ttl -d 'A lock older than this is considered abandoned' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l state-dir -d 'Where S3 outputs are staged before upload [default: $XDG_STATE_HOME/prestige or ~/.local/state/prestige]' -r -F
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line'"
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l include-compacted -d 'Also recompact earlier outputs (.c.parquet)'
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l keep-originals -d 'Keep the originals (marked with PREFIX.….parquet.processed so they are not compacted again)'
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l plan -d 'Show what would happen (same report fields and counts) without changing anything'
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -s V -l version -d 'Print version'
 complete -c prestige -n "__fish_prestige_using_subcommand completions" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
 json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
 ndjson\t'The same document on a single line'"
@@ -109,8 +133,9 @@ complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s q 
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l no-progress -d 'Never show progress bars'
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s V -l version -d 'Print version'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload completions generate-assets help" -f -a "ingest" -d 'Load NDJSON into rotating Parquet files in a local directory or on S3'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload completions generate-assets help" -f -a "upload" -d 'Upload finished files to S3: concurrent, multipart, retried, verified'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload completions generate-assets help" -f -a "completions" -d 'Print a shell completion script'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload completions generate-assets help" -f -a "generate-assets" -d 'Write completions and man pages into a directory (used to refresh completions/ and man/)'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload completions generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact completions generate-assets help" -f -a "ingest" -d 'Load NDJSON into rotating Parquet files in a local directory or on S3'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact completions generate-assets help" -f -a "upload" -d 'Upload finished files to S3: concurrent, multipart, retried, verified'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact completions generate-assets help" -f -a "compact" -d 'Merge a prefix\'s small Parquet files into target-sized files, crash-safely'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact completions generate-assets help" -f -a "completions" -d 'Print a shell completion script'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact completions generate-assets help" -f -a "generate-assets" -d 'Write completions and man pages into a directory (used to refresh completions/ and man/)'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact completions generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

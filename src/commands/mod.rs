@@ -1,6 +1,7 @@
 //! The command line: global options, the subcommand enum and its one-line dispatch.
 
 pub mod assets;
+pub mod compact;
 pub mod ingest;
 pub mod render;
 pub mod upload;
@@ -69,6 +70,8 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Upload finished files to S3: concurrent, multipart, retried, verified
     Upload(upload::UploadArgs),
+    /// Merge a prefix's small Parquet files into target-sized files, crash-safely
+    Compact(compact::CompactArgs),
     /// Print a shell completion script
     Completions(assets::CompletionsArgs),
     /// Write completions and man pages into a directory (used to refresh completions/ and man/)
@@ -103,6 +106,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Ingest(a) => ingest::run(a, &ctx).await,
         Command::Upload(a) => upload::run(a, &ctx).await,
+        Command::Compact(a) => compact::run(a, &ctx).await,
         Command::Completions(a) => assets::completions(a),
         Command::GenerateAssets(a) => assets::generate(a),
     }

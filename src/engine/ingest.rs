@@ -845,7 +845,7 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
         w.work_dir.clone(),
         &w.parquet,
         w.rotation.clone(),
-        FileNamer::new(&w.prefix),
+        Box::new(FileNamer::new(&w.prefix)),
         (0, 1),
         &w.run_tag,
     )?;

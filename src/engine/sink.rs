@@ -97,6 +97,18 @@ impl FileNamer {
     }
 }
 
+/// Chooses the final name (and its timestamp) of each sealed file.
+pub trait Namer: Send {
+    /// `end` is the input position just after the file's last row.
+    fn name(&mut self, end: Position) -> (String, i64);
+}
+
+impl Namer for FileNamer {
+    fn name(&mut self, _end: Position) -> (String, i64) {
+        self.next()
+    }
+}
+
 /// A complete, fsynced Parquet file waiting under its in-progress path to be made visible as `key`.
 #[derive(Debug)]
 pub struct SealedFile {
@@ -113,9 +125,18 @@ struct OpenFile {
     temp_path: PathBuf,
     writer: ParallelFileWriter,
     rows: u64,
+    /// Rows in closed row groups (their bytes are exact).
+    rows_flushed: u64,
     opened: Instant,
     start: Position,
     end: Position,
+}
+
+impl OpenFile {
+    /// Exact bytes per row of the closed row groups, once there are enough rows to trust it.
+    fn bytes_per_row(&self) -> Option<f64> {
+        (self.rows_flushed >= 64).then(|| self.writer.bytes_written() as f64 / self.rows_flushed as f64)
+    }
 }
 
 /// Writes batches into a sequence of Parquet files, rotating by the policy.
@@ -125,13 +146,12 @@ pub struct RollingWriter {
     pool: Arc<EncoderPool>,
     row_group_rows: usize,
     policy: RotationPolicy,
-    namer: FileNamer,
+    namer: Box<dyn Namer>,
     current: Option<OpenFile>,
     /// Where the next file's input span starts: the end of the previous file.
     cursor: Position,
-    /// Learned ratio of bytes on disk to the writer's in-progress estimate.
-    ratio: f64,
-    ratio_learned: bool,
+    /// Bytes per row of the last sealed file (footer included), the size predictor for the next one.
+    bytes_per_row: Option<f64>,
     temp_tag: String,
     temp_seq: u64,
 }
@@ -143,7 +163,7 @@ impl RollingWriter {
         dir: PathBuf,
         settings: &ParquetSettings,
         policy: RotationPolicy,
-        namer: FileNamer,
+        namer: Box<dyn Namer>,
         start: Position,
         temp_tag: &str,
     ) -> Result<Self> {
@@ -162,8 +182,7 @@ impl RollingWriter {
             namer,
             current: None,
             cursor: start,
-            ratio: 1.0,
-            ratio_learned: false,
+            bytes_per_row: None,
             temp_tag: temp_tag.to_string(),
             temp_seq: 0,
         })
@@ -183,7 +202,7 @@ impl RollingWriter {
             let writer = ParallelFileWriter::try_new(file, Arc::clone(schema), &self.props, self.pool.clone())
                 .map_err(|e| Error::Parquet { path: temp_path.display().to_string(), source: e })?;
             self.current =
-                Some(OpenFile { temp_path, writer, rows: 0, opened: Instant::now(), start: self.cursor, end: self.cursor });
+                Some(OpenFile { temp_path, writer, rows: 0, rows_flushed: 0, opened: Instant::now(), start: self.cursor, end: self.cursor });
         }
         Ok(self.current.as_mut().expect("opened above")) // ok: set just above
     }
@@ -203,53 +222,57 @@ impl RollingWriter {
         while off < n {
             let max_rows = self.policy.max_rows;
             let max_bytes = self.policy.max_bytes;
-            let ratio = self.ratio;
             let row_group_rows = self.row_group_rows;
+            let known_bpr = self.bytes_per_row;
             let c = self.open(batch.schema_ref())?;
+            let path = c.temp_path.display().to_string();
+            let perr = |e| Error::Parquet { path: path.clone(), source: e };
             let mut take = n - off;
             if let Some(m) = max_rows {
                 take = take.min((m - c.rows) as usize);
             }
             if let Some(mb) = max_bytes {
-                // Feed in slices of about 1/50 of the target so the size check is fine-grained.
-                let est = c.writer.bytes_written() as f64 + c.writer.in_progress_size() as f64 * ratio;
-                let per_row = if c.rows > 0 { (est / c.rows as f64).max(1.0) } else { 64.0 };
-                let slice = ((mb as f64 / 50.0) / per_row).max(64.0) as usize;
-                take = take.min(slice);
+                // Feed slices of about 1/50 of the target so the size check is fine-grained.
+                let bpr = c.bytes_per_row().or(known_bpr).unwrap_or(64.0);
+                take = take.min(((mb as f64 / 50.0) / bpr).max(64.0) as usize);
             }
-            let part = batch.slice(off, take);
-            let path = c.temp_path.display().to_string();
-            c.writer.write(&part).map_err(|e| Error::Parquet { path: path.clone(), source: e })?;
-            if c.writer.rows_in_group() >= row_group_rows
-                || c.writer.in_progress_size() >= MAX_ROW_GROUP_BYTES
-            {
-                c.writer.flush().map_err(|e| Error::Parquet { path: path.clone(), source: e })?;
-            }
+            c.writer.write(&batch.slice(off, take)).map_err(perr)?;
             c.rows += take as u64;
             off += take;
             c.end = (input, lines[off - 1] + 1);
+            if c.writer.rows_in_group() >= row_group_rows || c.writer.in_progress_size() >= MAX_ROW_GROUP_BYTES {
+                c.writer.flush().map_err(perr)?;
+                c.rows_flushed = c.rows;
+            }
 
             let full_rows = max_rows.is_some_and(|m| c.rows >= m);
             let mut full_bytes = false;
             if let Some(mb) = max_bytes {
-                let target = mb as f64 * 0.98;
-                let c = self.current.as_mut().expect("open"); // ok: opened above
-                let in_progress = c.writer.in_progress_size() as f64;
-                let estimate = c.writer.bytes_written() as f64 + in_progress * self.ratio;
-                if estimate >= target && self.ratio_learned {
-                    full_bytes = true;
-                } else if estimate >= target || in_progress >= (mb as f64 / 4.0).min(MAX_ROW_GROUP_BYTES as f64) {
-                    // Close a row group to learn how the encoders' estimate relates to bytes on disk.
-                    let err = |e| Error::Parquet { path: path.clone(), source: e };
-                    let exact = c.writer.settled_in_progress_size().map_err(err)? as f64;
-                    let before = c.writer.bytes_written();
-                    c.writer.flush().map_err(err)?;
-                    let grown = (c.writer.bytes_written() - before) as f64;
-                    if exact > 0.0 {
-                        self.ratio = (grown / exact).clamp(0.05, 2.0);
-                        self.ratio_learned = true;
+                let target = mb as f64;
+                // Predict the finished size from bytes per row, known exactly from this file's closed row
+                // groups or from the previous file. Rows, not encoder timing, decide where a file ends, so
+                // the same input always splits the same way (a compaction plan equals its run).
+                match (c.bytes_per_row(), known_bpr) {
+                    (Some(bpr), _) => full_bytes = c.rows as f64 * bpr >= target * 0.99,
+                    (None, Some(prev)) => {
+                        // The previous file's rate gets us near the target; close the row group there to
+                        // learn this file's own rate (rows may be wider or narrower here), then finish with it.
+                        if c.rows as f64 * prev >= target * 0.85 {
+                            c.writer.flush().map_err(perr)?;
+                            c.rows_flushed = c.rows;
+                            full_bytes = c.writer.bytes_written() as f64 >= target * 0.93;
+                        }
                     }
-                    full_bytes = c.writer.bytes_written() as f64 >= target;
+                    (None, None) => {
+                        // Nothing known yet: wait for the encoders' estimate to reach the target, then close
+                        // the row group to learn the real size, and seal only if it is close enough.
+                        let settled = c.writer.settled_in_progress_size().map_err(perr)? as f64;
+                        if c.writer.bytes_written() as f64 + settled >= target {
+                            c.writer.flush().map_err(perr)?;
+                            c.rows_flushed = c.rows;
+                            full_bytes = c.writer.bytes_written() as f64 >= target * 0.93;
+                        }
+                    }
                 }
             }
             if full_rows || full_bytes {
@@ -263,11 +286,16 @@ impl RollingWriter {
     pub fn seal(&mut self) -> Result<Option<SealedFile>> {
         let Some(c) = self.current.take() else { return Ok(None) };
         let path = c.temp_path.display().to_string();
-        let file = c.writer.finish().map_err(|e| Error::Parquet { path: path.clone(), source: e })?;
+        let mut writer = c.writer;
+        writer.flush().map_err(|e| Error::Parquet { path: path.clone(), source: e })?;
+        let file = writer.finish().map_err(|e| Error::Parquet { path: path.clone(), source: e })?;
         file.sync_all().map_err(|e| Error::io("fsync", &c.temp_path, e))?;
         let bytes = file.metadata().map_err(|e| Error::io("stat", &c.temp_path, e))?.len();
+        if c.rows > 0 {
+            self.bytes_per_row = Some(bytes as f64 / c.rows as f64);
+        }
         drop(file);
-        let (key, timestamp_ms) = self.namer.next();
+        let (key, timestamp_ms) = self.namer.name(c.end);
         self.cursor = c.end;
         Ok(Some(SealedFile { temp_path: c.temp_path, key, timestamp_ms, rows: c.rows, bytes, start: c.start, end: c.end }))
     }

@@ -63,3 +63,33 @@ mod tests {
         assert!(parse_duration("0s").is_err());
     }
 }
+
+/// Parses a point in time to epoch milliseconds: RFC 3339, epoch seconds (up to 11 digits) or milliseconds,
+/// or a duration before `now_ms` (`2h`, `7d`).
+pub fn parse_time(text: &str, now_ms: i64) -> Result<i64, String> {
+    let t = text.trim();
+    if let Ok(n) = t.parse::<i64>() {
+        return Ok(if n.abs() < 100_000_000_000 { n * 1000 } else { n });
+    }
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Ok(dt.timestamp_millis());
+    }
+    if let Ok(d) = humantime::parse_duration(t) {
+        return Ok(now_ms - d.as_millis() as i64);
+    }
+    Err(format!("invalid time {text:?}: use RFC 3339 (2024-05-01T00:00:00Z), epoch seconds or millis, or a duration ago (2h, 7d)"))
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::parse_time;
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_time("1700000000", 0).unwrap(), 1_700_000_000_000);
+        assert_eq!(parse_time("1700000000123", 0).unwrap(), 1_700_000_000_123);
+        assert_eq!(parse_time("2024-01-01T00:00:00Z", 0).unwrap(), 1_704_067_200_000);
+        assert_eq!(parse_time("2h", 10_000_000).unwrap(), 10_000_000 - 7_200_000);
+        assert!(parse_time("yesterday-ish", 0).is_err());
+    }
+}

@@ -2,6 +2,7 @@
 
 mod assets;
 mod common;
+mod compact;
 mod ingest;
 mod ingest_bad_input;
 mod ingest_crash;

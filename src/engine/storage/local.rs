@@ -1,9 +1,11 @@
 //! BlobStore over a local directory: temp file → fsync → rename for puts, `O_EXCL` for create-only puts.
 
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
+use bytes::Bytes;
 
 use super::{BlobStore, Location, ObjectMeta, PutOptions, PutOutcome};
 use crate::engine::error::{Error, Result};
@@ -52,6 +54,26 @@ fn meta_of(key: String, m: &std::fs::Metadata) -> ObjectMeta {
 }
 
 
+fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, std::fs::Metadata)>) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let ft = entry.file_type()?;
+        let p = entry.path();
+        if ft.is_dir() {
+            walk(root, &p, out)?;
+        } else if ft.is_file() {
+            let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+            out.push((rel, entry.metadata()?));
+        }
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl BlobStore for LocalStore {
     fn location(&self) -> &Location {
@@ -74,6 +96,69 @@ impl BlobStore for LocalStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io("stat", p, e)),
         }
+    }
+
+    async fn list(&self, prefix: &str, start_after: Option<&str>) -> Result<Vec<ObjectMeta>> {
+        let root = self.root.clone();
+        // Walk only the folder the prefix names; keys below it are then filtered by the full prefix.
+        let folder = match prefix.rfind('/') {
+            Some(i) => root.join(&prefix[..i]),
+            None => root.clone(),
+        };
+        let mut found = Vec::new();
+        walk(&root, &folder, &mut found).map_err(|e| Error::io("list", &folder, e))?;
+        let mut out: Vec<ObjectMeta> = found
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(prefix) && start_after.is_none_or(|s| k.as_str() > s))
+            .map(|(k, m)| meta_of(k, &m))
+            .collect();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+
+    async fn get(&self, key: &str) -> Result<Bytes> {
+        let p = self.path(key);
+        std::fs::read(&p).map(Bytes::from).map_err(|e| Error::io("read", p, e))
+    }
+
+    async fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes> {
+        let p = self.path(key);
+        let mut f = std::fs::File::open(&p).map_err(|e| Error::io("open", &p, e))?;
+        f.seek(SeekFrom::Start(range.start)).map_err(|e| Error::io("seek", &p, e))?;
+        let mut buf = vec![0u8; (range.end - range.start) as usize];
+        f.read_exact(&mut buf).map_err(|e| Error::io("read", &p, e))?;
+        Ok(Bytes::from(buf))
+    }
+
+    async fn put_bytes(&self, key: &str, data: Bytes, create_only: bool) -> Result<bool> {
+        let p = self.path(key);
+        if !create_only {
+            write_atomic(&p, &data)?;
+            return Ok(true);
+        }
+        if let Some(dir) = p.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
+        }
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&p) {
+            Ok(mut f) => {
+                f.write_all(&data).and_then(|_| f.sync_all()).map_err(|e| Error::io("write", &p, e))?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(Error::io("create", p, e)),
+        }
+    }
+
+    async fn delete(&self, keys: &[String]) -> Result<Vec<(String, String)>> {
+        let mut failed = Vec::new();
+        for k in keys {
+            match std::fs::remove_file(self.path(k)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => failed.push((k.clone(), e.to_string())),
+            }
+        }
+        Ok(failed)
     }
 
     async fn put_file(&self, key: &str, path: &Path, opts: &PutOptions) -> Result<PutOutcome> {

@@ -3,9 +3,11 @@
 pub mod local;
 pub mod s3;
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use serde::Serialize;
 
 use super::error::{Error, Result};
@@ -99,9 +101,17 @@ pub trait BlobStore: Send + Sync {
     fn location(&self) -> &Location;
     /// Verifies the location exists and is reachable with the current credentials.
     async fn check(&self) -> Result<()>;
+    /// Objects whose key starts with `prefix`, in key order, strictly after `start_after` when given.
+    async fn list(&self, prefix: &str, start_after: Option<&str>) -> Result<Vec<ObjectMeta>>;
     async fn head(&self, key: &str) -> Result<Option<ObjectMeta>>;
+    async fn get(&self, key: &str) -> Result<Bytes>;
+    async fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes>;
     /// Stores a complete local file under `key`; the object is visible only once complete.
     async fn put_file(&self, key: &str, path: &Path, opts: &PutOptions) -> Result<PutOutcome>;
+    /// Stores bytes; with `create_only`, returns `Ok(false)` instead of overwriting an existing key.
+    async fn put_bytes(&self, key: &str, data: Bytes, create_only: bool) -> Result<bool>;
+    /// Deletes keys; returns the ones that failed with the reason.
+    async fn delete(&self, keys: &[String]) -> Result<Vec<(String, String)>>;
     /// Aborts unfinished multipart uploads of exactly `key` (left by a killed process); returns how many.
     async fn abort_incomplete(&self, _key: &str) -> Result<usize> {
         Ok(0)

@@ -1,6 +1,7 @@
 //! BlobStore over S3 (aws-sdk-s3): standard credential chain, path-style for custom endpoints,
 //! parallel multipart puts with per-part Content-MD5, bounded retries with backoff and jitter.
 
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{Region, RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier};
 use base64::Engine as _;
 use bytes::Bytes;
 use futures::StreamExt;
@@ -342,6 +343,114 @@ impl BlobStore for S3Store {
             Err(Error::NotFound { location, .. }) if location != format!("s3://{}", self.bucket) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    async fn list(&self, prefix: &str, start_after: Option<&str>) -> Result<Vec<ObjectMeta>> {
+        let full_prefix = self.full(prefix);
+        let start = start_after.map(|s| self.full(s));
+        let addr = self.addr(prefix);
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = with_retry("list", &addr, || {
+                self.client
+                    .list_objects_v2()
+                    .bucket(&self.bucket)
+                    .prefix(&full_prefix)
+                    .set_start_after(if token.is_none() { start.clone() } else { None })
+                    .set_continuation_token(token.clone())
+                    .send()
+            })
+            .await?;
+            for o in page.contents() {
+                let Some(k) = o.key() else { continue };
+                let Some(rel) = k.strip_prefix(&self.prefix) else { continue };
+                out.push(ObjectMeta {
+                    key: rel.to_string(),
+                    size: o.size().unwrap_or(0).max(0) as u64,
+                    last_modified_ms: o.last_modified().and_then(|t| t.to_millis().ok()).unwrap_or(0),
+                    etag: unquote(o.e_tag()),
+                });
+            }
+            match page.next_continuation_token() {
+                Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    async fn get(&self, key: &str) -> Result<Bytes> {
+        let full = self.full(key);
+        let addr = self.addr(key);
+        let out = with_retry("get", &addr, || self.client.get_object().bucket(&self.bucket).key(&full).send()).await?;
+        let data = out.body.collect().await.map_err(|e| Error::Storage { location: addr, message: e.to_string() })?;
+        Ok(data.into_bytes())
+    }
+
+    async fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes> {
+        let full = self.full(key);
+        let addr = self.addr(key);
+        let header = format!("bytes={}-{}", range.start, range.end.saturating_sub(1));
+        let out = with_retry("get", &addr, || {
+            self.client.get_object().bucket(&self.bucket).key(&full).range(&header).send()
+        })
+        .await?;
+        let data = out.body.collect().await.map_err(|e| Error::Storage { location: addr, message: e.to_string() })?;
+        Ok(data.into_bytes())
+    }
+
+    async fn put_bytes(&self, key: &str, data: Bytes, create_only: bool) -> Result<bool> {
+        let full = self.full(key);
+        let addr = self.addr(key);
+        let (md5, _) = md5_b64(&data);
+        let res = with_retry("put", &addr, || {
+            let mut req = self
+                .client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(&full)
+                .content_md5(&md5)
+                .body(ByteStream::from(data.clone()));
+            if create_only {
+                req = req.if_none_match("*");
+            }
+            req.send()
+        })
+        .await;
+        match res {
+            Ok(_) => Ok(true),
+            Err(Error::Storage { message, .. }) if create_only && message.starts_with("PreconditionFailed") => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn delete(&self, keys: &[String]) -> Result<Vec<(String, String)>> {
+        let mut failed = Vec::new();
+        for chunk in keys.chunks(1000) {
+            let ids: Vec<ObjectIdentifier> = chunk
+                .iter()
+                .filter_map(|k| ObjectIdentifier::builder().key(self.full(k)).build().ok())
+                .collect();
+            let del = Delete::builder().set_objects(Some(ids)).quiet(true).build().map_err(|e| Error::Storage {
+                location: self.location.to_string(),
+                message: e.to_string(),
+            })?;
+            let out = with_retry("delete", &self.location.to_string(), || {
+                self.client.delete_objects().bucket(&self.bucket).delete(del.clone()).send()
+            })
+            .await;
+            match out {
+                Ok(o) => {
+                    for e in o.errors() {
+                        let k = e.key().unwrap_or("").strip_prefix(&self.prefix).unwrap_or("").to_string();
+                        failed.push((k, e.message().unwrap_or("delete failed").to_string()));
+                    }
+                }
+                Err(e) => failed.extend(chunk.iter().map(|k| (k.clone(), e.to_string()))),
+            }
+        }
+        Ok(failed)
     }
 
     async fn abort_incomplete(&self, key: &str) -> Result<usize> {

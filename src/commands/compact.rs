@@ -1,0 +1,147 @@
+//! `prestige compact`: merge a prefix's small Parquet files into target-sized `.c.parquet` files, safely.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use parquet::basic::Compression;
+
+use super::render;
+use super::{Context, exit};
+use crate::engine::compact::{self, CompactOptions, CompactReport};
+use crate::engine::error::Error;
+use crate::engine::sink::{ParquetSettings, parse_compression};
+use crate::engine::storage::Location;
+use crate::engine::units::{parse_duration, parse_size, parse_time};
+
+#[derive(Debug, Args)]
+#[command(after_long_help = "Examples:\n  prestige compact s3://bucket/raw --prefix events --start 2h --plan\n  \
+prestige compact --bucket bucket --prefix raw/events --target-bytes 256MiB\n\n\
+Files named PREFIX.{millis}[.*].parquet are selected (exactly this prefix); outputs are named\n\
+PREFIX.{millis}.c.parquet. Originals are deleted only after every output is stored; an interrupted run is\n\
+finished or undone by the next one (see README: compaction protocol).")]
+pub struct CompactArgs {
+    /// A local directory or s3://bucket/dir holding the files (or use --bucket)
+    #[arg(value_name = "LOCATION", required_unless_present = "bucket")]
+    pub location: Option<String>,
+    /// S3 bucket; with it, --prefix may carry the folder (raw/events)
+    #[arg(long, conflicts_with = "location")]
+    pub bucket: Option<String>,
+    /// File name prefix (exact match: `events` never selects `events_other.*`); may contain `/`
+    #[arg(long, value_name = "NAME")]
+    pub prefix: String,
+    /// Only files with a timestamp after this (RFC 3339, epoch s/ms, or a duration ago like 2h)
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<String>,
+    /// Only files with a timestamp up to and including this
+    #[arg(long, value_name = "TIME")]
+    pub end: Option<String>,
+    /// Size of each output file
+    #[arg(long, default_value = "128MiB", value_name = "SIZE", value_parser = parse_size)]
+    pub target_bytes: u64,
+    /// Parquet compression: zstd[:level], snappy, gzip[:level], lz4, none
+    #[arg(long, default_value = "zstd", value_name = "CODEC", value_parser = parse_compression)]
+    pub compression: Compression,
+    /// Rows per output row group
+    #[arg(long, default_value_t = 1 << 20, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub row_group_size: u64,
+    /// Also recompact earlier outputs (.c.parquet)
+    #[arg(long)]
+    pub include_compacted: bool,
+    /// Keep the originals (marked with PREFIX.….parquet.processed so they are not compacted again)
+    #[arg(long)]
+    pub keep_originals: bool,
+    /// Show what would happen (same report fields and counts) without changing anything
+    #[arg(long, alias = "dry-run")]
+    pub plan: bool,
+    /// A lock older than this is considered abandoned
+    #[arg(long, default_value = "1h", value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_ttl: Duration,
+    /// Where S3 outputs are staged before upload
+    /// [default: $XDG_STATE_HOME/prestige or ~/.local/state/prestige]
+    #[arg(long, env = "PRESTIGE_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+impl CompactArgs {
+    fn options(&self, ctx: &Context) -> anyhow::Result<CompactOptions> {
+        let (location, prefix) = match (&self.location, &self.bucket) {
+            (Some(l), _) => (Location::parse(l)?, self.prefix.trim_matches('/').to_string()),
+            (None, Some(b)) => (Location::parse(&format!("s3://{b}"))?, self.prefix.trim_matches('/').to_string()),
+            (None, None) => return Err(Error::Config("give a LOCATION or --bucket".into()).into()),
+        };
+        if prefix.is_empty() || prefix.ends_with('/') {
+            return Err(Error::Config(format!("invalid --prefix {:?}", self.prefix)).into());
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        let time = |t: &Option<String>| -> anyhow::Result<Option<i64>> {
+            Ok(match t {
+                Some(t) => Some(parse_time(t, now).map_err(Error::Config)?),
+                None => None,
+            })
+        };
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(CompactOptions {
+            location,
+            prefix,
+            start_ms: time(&self.start)?,
+            end_ms: time(&self.end)?,
+            target_bytes: self.target_bytes,
+            parquet: ParquetSettings {
+                compression: self.compression,
+                row_group_rows: self.row_group_size as usize,
+                encode_threads: cores,
+            },
+            include_compacted: self.include_compacted,
+            keep_originals: self.keep_originals,
+            plan: self.plan,
+            lock_ttl: self.lock_ttl,
+            state_dir: self.state_dir.clone().unwrap_or_else(crate::engine::ingest::default_state_dir),
+            s3: ctx.s3.clone(),
+        })
+    }
+}
+
+pub async fn run(args: CompactArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let opts = args.options(ctx)?;
+    let what = format!("compact {}", opts.location);
+    let progress = Arc::new(render::TermProgress::new(ctx.progress));
+    let report = compact::compact(opts, progress).await.with_context(|| format!("{what} --prefix {}", args.prefix))?;
+    render::print_report(ctx.format, &report, table)?;
+    Ok(ExitCode::from(if report.deletion_failures.is_empty() { exit::OK } else { exit::PARTIAL }))
+}
+
+fn table(r: &CompactReport) -> String {
+    let mut s = String::new();
+    if let Some(rec) = &r.recovered {
+        s.push_str(&format!("an interrupted compaction was {}\n", rec.replace('_', " ")));
+    }
+    if r.status == "nothing_to_do" {
+        s.push_str(&format!("{} {}: nothing to compact", r.location, r.prefix));
+    } else {
+        let mut t = render::table(&["output", "rows", "size"]);
+        for o in &r.outputs {
+            t.add_row(vec![o.location.clone(), o.rows.to_string(), render::bytes(o.bytes)]);
+        }
+        s.push_str(&t.to_string());
+        s.push_str(&format!(
+            "\n{}{} files ({}) → {} files ({}), {} rows",
+            if r.status == "plan" { "plan: " } else { "" },
+            r.files_processed,
+            render::bytes(r.bytes_before),
+            r.files_created,
+            render::bytes(r.bytes_after),
+            r.records_consolidated
+        ));
+    }
+    for k in &r.skipped {
+        s.push_str(&format!("\nskipped {}: {}", k.key, k.reason));
+    }
+    for d in &r.deletion_failures {
+        s.push_str(&format!("\ncould not delete {}: {} (a rerun retries)", d.key, d.error));
+    }
+    s
+}

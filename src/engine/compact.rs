@@ -1,0 +1,579 @@
+//! Parquet compaction of one prefix: selection by name and time window, schema unification, a streaming merge
+//! into target-sized `.c.parquet` outputs, and a crash-safe publish protocol under a lock.
+//!
+//! Protocol: outputs are written to staging first; then a journal object listing inputs and outputs is stored;
+//! then outputs are made visible; then inputs are deleted; then the journal is deleted. A run that finds a
+//! journal rolls it forward (all outputs visible: delete the remaining inputs) or back (delete the outputs
+//! that made it): after any crash, a rerun converges to every input row present exactly once.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow::array::{ArrayRef, RecordBatch, new_null_array};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use bytes::Bytes;
+use futures::StreamExt;
+use parquet::arrow::arrow_reader::ArrowReaderMetadata;
+use serde::{Deserialize, Serialize};
+
+use super::error::{Error, Result};
+use super::failpoint;
+use super::naming::{JOURNAL_SUFFIX, KeyKind, LOCK_SUFFIX, classify, split_prefix};
+use super::progress::Progress;
+use super::sink::{Namer, ParquetSettings, Position, RollingWriter, RotationPolicy, SealedFile};
+use super::source;
+use super::storage::{self, BlobStore, Location, PutOptions, S3Settings};
+
+#[derive(Debug, Clone)]
+pub struct CompactOptions {
+    pub location: Location,
+    /// `name` or `folder/name`.
+    pub prefix: String,
+    /// Select files with timestamp > start …
+    pub start_ms: Option<i64>,
+    /// … and <= end.
+    pub end_ms: Option<i64>,
+    pub target_bytes: u64,
+    pub parquet: ParquetSettings,
+    pub include_compacted: bool,
+    pub keep_originals: bool,
+    pub plan: bool,
+    pub lock_ttl: Duration,
+    pub state_dir: PathBuf,
+    pub s3: S3Settings,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedFile {
+    pub key: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeletionFailure {
+    pub key: String,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputFile {
+    pub location: String,
+    pub key: String,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CompactReport {
+    /// `compacted`, `nothing_to_do` or `plan`.
+    pub status: String,
+    pub location: String,
+    pub prefix: String,
+    pub files_processed: usize,
+    pub files_created: usize,
+    pub records_consolidated: u64,
+    pub bytes_before: u64,
+    pub bytes_after: u64,
+    pub duplicate_records_eliminated: u64,
+    pub skipped: Vec<SkippedFile>,
+    pub deletion_failures: Vec<DeletionFailure>,
+    pub last_processed_timestamp_ms: Option<i64>,
+    pub last_processed_timestamp: Option<String>,
+    /// What this run did with the journal of an earlier, interrupted run (`rolled_forward`, `rolled_back`).
+    pub recovered: Option<String>,
+    pub outputs: Vec<OutputFile>,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct JournalEntry {
+    key: String,
+    size: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CompactionJournal {
+    id: String,
+    inputs: Vec<JournalEntry>,
+    outputs: Vec<JournalEntry>,
+    created_ms: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct LockBody {
+    owner: String,
+    host: String,
+    pid: u32,
+    acquired_ms: i64,
+    expires_ms: i64,
+}
+
+/// The compaction lock object, created with `If-None-Match: *` on S3 and `O_EXCL` locally.
+struct Lock {
+    store: Arc<dyn BlobStore>,
+    key: String,
+}
+
+impl Lock {
+    async fn acquire(store: Arc<dyn BlobStore>, key: String, ttl: Duration) -> Result<Self> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let body = LockBody {
+            owner: uuid::Uuid::new_v4().to_string(),
+            host: std::env::var("HOSTNAME").unwrap_or_default(),
+            pid: std::process::id(),
+            acquired_ms: now,
+            expires_ms: now + ttl.as_millis() as i64,
+        };
+        let data = Bytes::from(serde_json::to_vec(&body).map_err(|e| Error::Config(e.to_string()))?);
+        for attempt in 0..2 {
+            if store.put_bytes(&key, data.clone(), true).await? {
+                return Ok(Self { store, key });
+            }
+            let held = store.get(&key).await.ok().and_then(|b| serde_json::from_slice::<LockBody>(&b).ok());
+            match held {
+                Some(h) if h.expires_ms > now => {
+                    let since = fmt_ms(h.acquired_ms).unwrap_or_default();
+                    let until = fmt_ms(h.expires_ms).unwrap_or_default();
+                    return Err(Error::Busy {
+                        what: format!(
+                            "another compaction holds {} (pid {} on {:?}, since {since}, expires {until}); \
+                             delete the lock only if that process is gone",
+                            store.location().display_key(&key),
+                            h.pid,
+                            h.host
+                        ),
+                    });
+                }
+                _ if attempt == 0 => {
+                    tracing::warn!("taking over the expired or unreadable lock {}", store.location().display_key(&key));
+                    store.delete(std::slice::from_ref(&key)).await?;
+                }
+                _ => break,
+            }
+        }
+        Err(Error::Busy { what: format!("could not take the lock {}", store.location().display_key(&key)) })
+    }
+
+    async fn release(self) {
+        if let Err(e) = self.store.delete(std::slice::from_ref(&self.key)).await {
+            tracing::warn!("could not release the lock {}: {e}", self.key);
+        }
+    }
+}
+
+fn fmt_ms(ms: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+/// Names outputs `{prefix}.{ts}.c.parquet` with `ts` the timestamp of the newest input file in the output,
+/// bumped past names already taken so no output ever overwrites an existing object.
+struct CompactNamer {
+    prefix: String,
+    input_ts: Vec<i64>,
+    taken: HashSet<String>,
+    last: i64,
+}
+
+impl Namer for CompactNamer {
+    fn name(&mut self, end: Position) -> (String, i64) {
+        let idx = (end.0 as usize).min(self.input_ts.len().saturating_sub(1));
+        let mut ts = self.input_ts.get(idx).copied().unwrap_or(0).max(self.last + 1);
+        loop {
+            let name = format!("{}.{ts}.c.parquet", self.prefix);
+            if self.taken.insert(name.clone()) {
+                self.last = ts;
+                return (name, ts);
+            }
+            ts += 1;
+        }
+    }
+}
+
+struct Candidate {
+    key: String,
+    size: u64,
+    ts: i64,
+}
+
+/// Widens `a` and `b` to one type, if they are compatible.
+fn unify_type(a: &DataType, b: &DataType) -> Option<DataType> {
+    use DataType::*;
+    if a == b {
+        return Some(a.clone());
+    }
+    match (a, b) {
+        (Int8 | Int16 | Int32, Int64) | (Int64, Int8 | Int16 | Int32) => Some(Int64),
+        (Int8 | Int16, Int32) | (Int32, Int8 | Int16) => Some(Int32),
+        (Float32, Float64) | (Float64, Float32) => Some(Float64),
+        (Utf8, LargeUtf8) | (LargeUtf8, Utf8) => Some(LargeUtf8),
+        _ => None,
+    }
+}
+
+/// Merges `schema` into `unified`; on a conflict returns the reason and leaves `unified` unchanged.
+fn unify(unified: &mut Vec<Field>, schema: &Schema) -> std::result::Result<(), String> {
+    let mut next = unified.clone();
+    for f in schema.fields() {
+        match next.iter_mut().find(|u| u.name() == f.name()) {
+            Some(u) => match unify_type(u.data_type(), f.data_type()) {
+                Some(t) => {
+                    let nullable = u.is_nullable() || f.is_nullable();
+                    *u = Field::new(u.name(), t, nullable);
+                }
+                None => {
+                    return Err(format!(
+                        "column {:?} is {} here but {} in the files before it",
+                        f.name(),
+                        f.data_type(),
+                        u.data_type()
+                    ));
+                }
+            },
+            None => next.push(Field::new(f.name(), f.data_type().clone(), true)),
+        }
+    }
+    // Columns this file lacks become nullable.
+    for u in next.iter_mut() {
+        if schema.field_with_name(u.name()).is_err() && !u.is_nullable() {
+            *u = Field::new(u.name(), u.data_type().clone(), true);
+        }
+    }
+    *unified = next;
+    Ok(())
+}
+
+/// Casts a batch to the unified schema: widening casts, nulls for missing columns.
+fn conform(batch: &RecordBatch, target: &SchemaRef) -> Result<RecordBatch> {
+    let mut cols: Vec<ArrayRef> = Vec::with_capacity(target.fields().len());
+    for f in target.fields() {
+        let col = match batch.schema().index_of(f.name()) {
+            Ok(i) => {
+                let c = batch.column(i);
+                if c.data_type() == f.data_type() {
+                    c.clone()
+                } else {
+                    arrow::compute::cast(c, f.data_type()).map_err(|e| Error::Config(e.to_string()))?
+                }
+            }
+            Err(_) => new_null_array(f.data_type(), batch.num_rows()),
+        };
+        cols.push(col);
+    }
+    RecordBatch::try_new(target.clone(), cols).map_err(|e| Error::Config(e.to_string()))
+}
+
+pub async fn compact(opts: CompactOptions, progress: Arc<dyn Progress>) -> Result<CompactReport> {
+    let store = storage::open(&opts.location, &opts.s3).await?;
+    store.check().await?;
+    let (folder, name) = split_prefix(&opts.prefix);
+    let lock_key = format!("{folder}{name}.{LOCK_SUFFIX}");
+    let lock = if opts.plan { None } else { Some(Lock::acquire(store.clone(), lock_key, opts.lock_ttl).await?) };
+    let result = run(&opts, store, &folder, &name, progress).await;
+    if let Some(l) = lock {
+        l.release().await;
+    }
+    result
+}
+
+async fn run(
+    opts: &CompactOptions,
+    store: Arc<dyn BlobStore>,
+    folder: &str,
+    name: &str,
+    progress: Arc<dyn Progress>,
+) -> Result<CompactReport> {
+    let started = Instant::now();
+    let journal_key = format!("{folder}{name}.{JOURNAL_SUFFIX}");
+    let mut listing = store.list(&format!("{folder}{name}."), None).await?;
+
+    // 1. Finish or undo an interrupted compaction first (in a plan: only as if).
+    let mut recovered = None;
+    if let Some(jm) = listing.iter().find(|o| o.key == journal_key).cloned() {
+        let journal: CompactionJournal = serde_json::from_slice(&store.get(&jm.key).await?).map_err(|e| Error::Storage {
+            location: store.location().display_key(&jm.key),
+            message: format!("unreadable compaction journal: {e}"),
+        })?;
+        let present = |k: &str, size: u64| listing.iter().any(|o| o.key == k && o.size == size);
+        let complete = journal.outputs.iter().all(|o| present(&o.key, o.size));
+        let doomed: Vec<String> = if complete {
+            journal.inputs.iter().filter(|i| present(&i.key, i.size)).map(|i| i.key.clone()).collect()
+        } else {
+            journal.outputs.iter().filter(|o| listing.iter().any(|l| l.key == o.key)).map(|o| o.key.clone()).collect()
+        };
+        recovered = Some(if complete { "rolled_forward" } else { "rolled_back" }.to_string());
+        if !opts.plan {
+            let failed = store.delete(&doomed).await?;
+            if let Some((k, e)) = failed.first() {
+                return Err(Error::Storage {
+                    location: store.location().display_key(k),
+                    message: format!("recovering the interrupted compaction {}: {e}", journal.id),
+                });
+            }
+            store.delete(std::slice::from_ref(&journal_key)).await?;
+            tracing::info!("recovered interrupted compaction {}: {}", journal.id, recovered.as_deref().unwrap_or(""));
+        }
+        let gone: HashSet<String> = doomed.into_iter().collect();
+        listing.retain(|o| !gone.contains(&o.key) && o.key != journal_key);
+    }
+
+    // 2. Select.
+    let keys: HashSet<&str> = listing.iter().map(|o| o.key.as_str()).collect();
+    let mut skipped = Vec::new();
+    let mut candidates = Vec::new();
+    let mut taken: HashSet<String> = HashSet::new();
+    for o in &listing {
+        let rel = &o.key[folder.len()..];
+        taken.insert(o.key.clone());
+        match classify(rel, name) {
+            KeyKind::Data { timestamp_ms, compacted } => {
+                if opts.start_ms.is_some_and(|s| timestamp_ms <= s) || opts.end_ms.is_some_and(|e| timestamp_ms > e) {
+                    continue;
+                }
+                if compacted && !opts.include_compacted {
+                    continue;
+                }
+                if keys.contains(format!("{}.processed", o.key).as_str()) {
+                    continue; // kept original of an earlier compaction (--keep-originals)
+                }
+                candidates.push(Candidate { key: o.key.clone(), size: o.size, ts: timestamp_ms });
+            }
+            KeyKind::Stray(reason) => {
+                if rel.ends_with(".parquet.processed") {
+                    continue;
+                }
+                tracing::warn!("skipping {}: {reason}", store.location().display_key(&o.key));
+                skipped.push(SkippedFile { key: o.key.clone(), reason: reason.to_string() });
+            }
+            KeyKind::Control | KeyKind::Foreign => {}
+        }
+    }
+    candidates.sort_by(|a, b| (a.ts, &a.key).cmp(&(b.ts, &b.key)));
+
+    // 3. Footers (several in flight) and the unified schema.
+    let metas: Vec<Result<ArrowReaderMetadata>> = futures::stream::iter(candidates.iter())
+        .map(|c| source::read_metadata(store.clone(), &c.key, c.size))
+        .buffered(16)
+        .collect()
+        .await;
+    let mut inputs: Vec<(Candidate, ArrowReaderMetadata)> = Vec::new();
+    let mut fields: Vec<Field> = Vec::new();
+    let mut first_skipped_ts: Option<i64> = None;
+    for (c, m) in candidates.into_iter().zip(metas) {
+        let reason = match m {
+            Err(e) => Some(format!("unreadable Parquet: {e}")),
+            Ok(m) => match unify(&mut fields, m.schema()) {
+                Ok(()) => {
+                    inputs.push((c, m));
+                    continue;
+                }
+                Err(why) => Some(format!("schema conflict: {why}")),
+            },
+        };
+        if let Some(reason) = reason {
+            tracing::warn!("skipping {}: {reason}", store.location().display_key(&c.key));
+            first_skipped_ts = Some(first_skipped_ts.map_or(c.ts, |t: i64| t.min(c.ts)));
+            skipped.push(SkippedFile { key: c.key, reason });
+        }
+    }
+    let last_processed = inputs.iter().map(|(c, _)| c.ts).filter(|t| first_skipped_ts.is_none_or(|s| *t < s)).max();
+
+    let mut report = CompactReport {
+        status: if opts.plan { "plan" } else { "nothing_to_do" }.into(),
+        location: opts.location.to_string(),
+        prefix: opts.prefix.clone(),
+        files_processed: 0,
+        files_created: 0,
+        records_consolidated: 0,
+        bytes_before: 0,
+        bytes_after: 0,
+        duplicate_records_eliminated: 0,
+        skipped,
+        deletion_failures: vec![],
+        last_processed_timestamp_ms: last_processed,
+        last_processed_timestamp: last_processed.and_then(fmt_ms),
+        recovered,
+        outputs: vec![],
+        elapsed_ms: 0,
+    };
+    if inputs.is_empty() {
+        report.elapsed_ms = started.elapsed().as_millis() as u64;
+        return Ok(report);
+    }
+
+    // 4. Merge into staged outputs.
+    let schema: SchemaRef = Arc::new(Schema::new(fields));
+    let total: u64 = inputs.iter().map(|(c, _)| c.size).sum();
+    progress.start("compact", Some(total));
+    let run_tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+    let (work_dir, local_root) = match &opts.location {
+        Location::Local(root) => (root.join(folder), Some(root.clone())),
+        Location::S3 { .. } => (opts.state_dir.join("staging").join(&run_tag), None),
+    };
+    std::fs::create_dir_all(&work_dir).map_err(|e| Error::io("create directory", &work_dir, e))?;
+    let namer = CompactNamer {
+        prefix: format!("{folder}{name}"),
+        input_ts: inputs.iter().map(|(c, _)| c.ts).collect(),
+        taken,
+        last: 0,
+    };
+    let mut rolling = RollingWriter::new(
+        work_dir.clone(),
+        &opts.parquet,
+        RotationPolicy { max_rows: None, max_bytes: Some(opts.target_bytes), max_age: None },
+        Box::new(namer),
+        (0, 1),
+        &run_tag,
+    )?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(RecordBatch, u32, Vec<u64>)>(4);
+    let writer = tokio::task::spawn_blocking(move || -> Result<Vec<SealedFile>> {
+        let mut sealed = Vec::new();
+        let res = (|| {
+            while let Some((batch, input, lines)) = rx.blocking_recv() {
+                sealed.extend(rolling.write(&batch, input, &lines)?);
+            }
+            sealed.extend(rolling.seal()?);
+            Ok(())
+        })();
+        match res {
+            Ok(()) => Ok(sealed),
+            Err(e) => {
+                rolling.discard();
+                for s in &sealed {
+                    let _ = std::fs::remove_file(&s.temp_path);
+                }
+                Err(e)
+            }
+        }
+    });
+    let mut read_err = None;
+    'files: for (i, (c, m)) in inputs.iter().enumerate() {
+        let mut stream = match source::stream(store.clone(), &c.key, c.size, m.clone(), 8192) {
+            Ok(s) => s,
+            Err(e) => {
+                read_err = Some(e);
+                break;
+            }
+        };
+        let mut row = 0u64;
+        while let Some(b) = stream.next().await {
+            let batch = match b.map_err(|e| Error::Parquet { path: store.location().display_key(&c.key), source: e }) {
+                Ok(b) => b,
+                Err(e) => {
+                    read_err = Some(e);
+                    break 'files;
+                }
+            };
+            let n = batch.num_rows() as u64;
+            let batch = match conform(&batch, &schema) {
+                Ok(b) => b,
+                Err(e) => {
+                    read_err = Some(e);
+                    break 'files;
+                }
+            };
+            let lines: Vec<u64> = (row + 1..=row + n).collect();
+            row += n;
+            if tx.send((batch, i as u32, lines)).await.is_err() {
+                break 'files;
+            }
+            failpoint::hit("compact.mid_read");
+        }
+        progress.advance(c.size);
+    }
+    drop(tx);
+    let sealed = writer.await.map_err(|e| Error::Storage { location: "writer".into(), message: e.to_string() })?;
+    let sealed = match (read_err, sealed) {
+        (Some(e), Ok(s)) => {
+            for f in &s {
+                let _ = std::fs::remove_file(&f.temp_path);
+            }
+            return Err(e);
+        }
+        (_, Err(e)) => return Err(e),
+        (None, Ok(s)) => s,
+    };
+    progress.finish();
+
+    report.files_processed = inputs.len();
+    report.files_created = sealed.len();
+    report.records_consolidated = sealed.iter().map(|s| s.rows).sum();
+    report.bytes_before = total;
+    report.bytes_after = sealed.iter().map(|s| s.bytes).sum();
+    report.outputs = sealed
+        .iter()
+        .map(|s| OutputFile { location: store.location().display_key(&s.key), key: s.key.clone(), rows: s.rows, bytes: s.bytes })
+        .collect();
+    if opts.plan {
+        for s in &sealed {
+            let _ = std::fs::remove_file(&s.temp_path);
+        }
+        if local_root.is_none() {
+            let _ = std::fs::remove_dir(&work_dir);
+        }
+        report.elapsed_ms = started.elapsed().as_millis() as u64;
+        return Ok(report);
+    }
+
+    // 5. Journal, publish, delete.
+    let journal = CompactionJournal {
+        id: run_tag.clone(),
+        inputs: inputs.iter().map(|(c, _)| JournalEntry { key: c.key.clone(), size: c.size }).collect(),
+        outputs: sealed.iter().map(|s| JournalEntry { key: s.key.clone(), size: s.bytes }).collect(),
+        created_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    let body = serde_json::to_vec_pretty(&journal).map_err(|e| Error::Config(e.to_string()))?;
+    store.put_bytes(&journal_key, Bytes::from(body), false).await?;
+    failpoint::hit("compact.after_journal");
+    for (n, s) in sealed.iter().enumerate() {
+        match &local_root {
+            Some(root) => {
+                let dest = root.join(&s.key);
+                std::fs::rename(&s.temp_path, &dest).map_err(|e| Error::io("rename", &dest, e))?;
+                storage::local::fsync_dir(dest.parent().unwrap_or(root))?;
+            }
+            None => {
+                let put = PutOptions::default();
+                let out = store.put_file(&s.key, &s.temp_path, &put).await?;
+                if out.size != s.bytes {
+                    return Err(Error::Storage {
+                        location: store.location().display_key(&s.key),
+                        message: format!("uploaded {} bytes of {}", out.size, s.bytes),
+                    });
+                }
+                let _ = std::fs::remove_file(&s.temp_path);
+            }
+        }
+        if n == 0 {
+            failpoint::hit("compact.after_first_output");
+        }
+    }
+    if local_root.is_none() {
+        let _ = std::fs::remove_dir(&work_dir);
+    }
+    failpoint::hit("compact.before_delete");
+    let input_keys: Vec<String> = inputs.iter().map(|(c, _)| c.key.clone()).collect();
+    let mut failures = Vec::new();
+    if opts.keep_originals {
+        for k in &input_keys {
+            store.put_bytes(&format!("{k}.processed"), Bytes::new(), false).await?;
+        }
+    } else {
+        let half = input_keys.len().div_ceil(2);
+        for (n, part) in input_keys.chunks(half.max(1)).enumerate() {
+            if n == 1 {
+                failpoint::hit("compact.mid_delete");
+            }
+            failures.extend(store.delete(part).await?);
+        }
+    }
+    if failures.is_empty() {
+        failpoint::hit("compact.before_journal_delete");
+        store.delete(std::slice::from_ref(&journal_key)).await?;
+    }
+    report.deletion_failures = failures.into_iter().map(|(key, error)| DeletionFailure { key, error }).collect();
+    report.status = "compacted".into();
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
