@@ -89,7 +89,7 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__compact)
-            opts="-v -q -h -V --bucket --prefix --start --end --target-bytes --compression --row-group-size --include-compacted --keep-originals --plan --lock-ttl --state-dir --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version"
+            opts="-v -q -h -V --bucket --prefix --start --end --target-bytes --compression --row-group-size --include-compacted --keep-originals --deduplicate --dedup-key --order-by --dedup-memory --plan --lock-ttl --state-dir --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -120,6 +120,18 @@ _prestige() {
                     return 0
                     ;;
                 --row-group-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dedup-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --order-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dedup-memory)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

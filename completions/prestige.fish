@@ -95,6 +95,9 @@ complete -c prestige -n "__fish_prestige_using_subcommand compact" -l end -d 'On
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l target-bytes -d 'Size of each output file' -r
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l compression -d 'Parquet compression: zstd[:level], snappy, gzip[:level], lz4, none' -r
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l row-group-size -d 'Rows per output row group' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l dedup-key -d 'Keep one row per key (comma-separated columns): the one with the greatest --order-by value' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l order-by -d 'Column deciding which row of a key is newest (ties: the row from the newer file)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l dedup-memory -d 'Memory for deduplication; larger windows spill row hashes to disk in partitions' -r
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l lock-ttl -d 'A lock older than this is considered abandoned' -r
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l state-dir -d 'Where S3 outputs are staged before upload [default: $XDG_STATE_HOME/prestige or ~/.local/state/prestige]' -r -F
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
@@ -105,6 +108,7 @@ complete -c prestige -n "__fish_prestige_using_subcommand compact" -l region -d 
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l include-compacted -d 'Also recompact earlier outputs (.c.parquet)'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l keep-originals -d 'Keep the originals (marked with PREFIX.….parquet.processed so they are not compacted again)'
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l deduplicate -d 'Remove rows that are exact duplicates across the whole window (the oldest copy is kept)'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l plan -d 'Show what would happen (same report fields and counts) without changing anything'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -s q -l quiet -d 'Only errors on stderr'

@@ -12,6 +12,7 @@ use parquet::basic::Compression;
 use super::render;
 use super::{Context, exit};
 use crate::engine::compact::{self, CompactOptions, CompactReport};
+use crate::engine::dedup::Dedup;
 use crate::engine::error::Error;
 use crate::engine::sink::{ParquetSettings, parse_compression};
 use crate::engine::storage::Location;
@@ -54,6 +55,18 @@ pub struct CompactArgs {
     /// Keep the originals (marked with PREFIX.….parquet.processed so they are not compacted again)
     #[arg(long)]
     pub keep_originals: bool,
+    /// Remove rows that are exact duplicates across the whole window (the oldest copy is kept)
+    #[arg(long, conflicts_with = "dedup_key")]
+    pub deduplicate: bool,
+    /// Keep one row per key (comma-separated columns): the one with the greatest --order-by value
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',', requires = "order_by")]
+    pub dedup_key: Vec<String>,
+    /// Column deciding which row of a key is newest (ties: the row from the newer file)
+    #[arg(long, value_name = "COLUMN", requires = "dedup_key")]
+    pub order_by: Option<String>,
+    /// Memory for deduplication; larger windows spill row hashes to disk in partitions
+    #[arg(long, default_value = "128MiB", value_name = "SIZE", value_parser = parse_size)]
+    pub dedup_memory: u64,
     /// Show what would happen (same report fields and counts) without changing anything
     #[arg(long, alias = "dry-run")]
     pub plan: bool,
@@ -98,6 +111,12 @@ impl CompactArgs {
             include_compacted: self.include_compacted,
             keep_originals: self.keep_originals,
             plan: self.plan,
+            dedup: match (&self.dedup_key, &self.order_by) {
+                (k, Some(o)) if !k.is_empty() => Some(Dedup::Key { columns: k.clone(), order_by: o.clone() }),
+                _ if self.deduplicate => Some(Dedup::Exact),
+                _ => None,
+            },
+            dedup_memory: self.dedup_memory,
             lock_ttl: self.lock_ttl,
             state_dir: self.state_dir.clone().unwrap_or_else(crate::engine::ingest::default_state_dir),
             s3: ctx.s3.clone(),
@@ -128,13 +147,14 @@ fn table(r: &CompactReport) -> String {
         }
         s.push_str(&t.to_string());
         s.push_str(&format!(
-            "\n{}{} files ({}) → {} files ({}), {} rows",
+            "\n{}{} files ({}) → {} files ({}), {} rows, {} duplicates removed",
             if r.status == "plan" { "plan: " } else { "" },
             r.files_processed,
             render::bytes(r.bytes_before),
             r.files_created,
             render::bytes(r.bytes_after),
-            r.records_consolidated
+            r.records_consolidated,
+            r.duplicate_records_eliminated
         ));
     }
     for k in &r.skipped {

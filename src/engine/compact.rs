@@ -18,6 +18,7 @@ use futures::StreamExt;
 use parquet::arrow::arrow_reader::ArrowReaderMetadata;
 use serde::{Deserialize, Serialize};
 
+use super::dedup::{Dedup, Deduper, KeepSet};
 use super::error::{Error, Result};
 use super::failpoint;
 use super::naming::{JOURNAL_SUFFIX, KeyKind, LOCK_SUFFIX, classify, split_prefix};
@@ -40,6 +41,9 @@ pub struct CompactOptions {
     pub include_compacted: bool,
     pub keep_originals: bool,
     pub plan: bool,
+    pub dedup: Option<Dedup>,
+    /// Memory for deduplication; beyond it, row hashes are spilled into partitions under the state dir.
+    pub dedup_memory: u64,
     pub lock_ttl: Duration,
     pub state_dir: PathBuf,
     pub s3: S3Settings,
@@ -426,6 +430,32 @@ async fn run(
         (0, 1),
         &run_tag,
     )?;
+    // Deduplication pass: which rows to keep, decided over the whole window before anything is written.
+    let rows_in: u64 = inputs.iter().map(|(_, m)| m.metadata().file_metadata().num_rows().max(0) as u64).sum();
+    let keep: Option<KeepSet> = match &opts.dedup {
+        Some(mode) => {
+            let rows_per_file = inputs.iter().map(|(_, m)| m.metadata().file_metadata().num_rows().max(0) as u64).collect();
+            let mut d = Deduper::new(mode.clone(), &schema, rows_per_file, opts.dedup_memory, &work_dir.join(format!(".dedup-{run_tag}")))?;
+            if d.partitions() > 1 {
+                tracing::info!("deduplicating {rows_in} rows in {} spilled partitions", d.partitions());
+            }
+            for (i, (c, m)) in inputs.iter().enumerate() {
+                let mut stream = source::stream(store.clone(), &c.key, c.size, m.clone(), 8192)?;
+                let mut row = 0u64;
+                while let Some(b) = stream.next().await {
+                    let batch = b.map_err(|e| Error::Parquet { path: store.location().display_key(&c.key), source: e })?;
+                    let batch = conform(&batch, &schema)?;
+                    tokio::task::block_in_place(|| d.add(&batch, i as u32, row))?;
+                    row += batch.num_rows() as u64;
+                }
+            }
+            let keep = tokio::task::block_in_place(|| d.finish())?;
+            let _ = std::fs::remove_dir_all(work_dir.join(format!(".dedup-{run_tag}")));
+            Some(keep)
+        }
+        None => None,
+    };
+
     let (tx, mut rx) = tokio::sync::mpsc::channel::<(RecordBatch, u32, Vec<u64>)>(4);
     let writer = tokio::task::spawn_blocking(move || -> Result<Vec<SealedFile>> {
         let mut sealed = Vec::new();
@@ -473,8 +503,25 @@ async fn run(
                     break 'files;
                 }
             };
-            let lines: Vec<u64> = (row + 1..=row + n).collect();
+            let mut lines: Vec<u64> = (row + 1..=row + n).collect();
+            let batch = match &keep {
+                Some(k) => {
+                    let f = k.filter(i, row, n as usize);
+                    lines = lines.into_iter().zip(f.values().iter()).filter(|(_, k)| *k).map(|(l, _)| l).collect();
+                    match arrow::compute::filter_record_batch(&batch, &f) {
+                        Ok(b) => b,
+                        Err(e) => {
+                            read_err = Some(Error::Config(e.to_string()));
+                            break 'files;
+                        }
+                    }
+                }
+                None => batch,
+            };
             row += n;
+            if batch.num_rows() == 0 {
+                continue;
+            }
             if tx.send((batch, i as u32, lines)).await.is_err() {
                 break 'files;
             }
@@ -499,6 +546,7 @@ async fn run(
     report.files_processed = inputs.len();
     report.files_created = sealed.len();
     report.records_consolidated = sealed.iter().map(|s| s.rows).sum();
+    report.duplicate_records_eliminated = rows_in.saturating_sub(report.records_consolidated);
     report.bytes_before = total;
     report.bytes_after = sealed.iter().map(|s| s.bytes).sum();
     report.outputs = sealed

@@ -2,6 +2,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod compact;
+pub mod dedup;
 pub mod encode;
 pub mod error;
 pub mod failpoint;

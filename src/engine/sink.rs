@@ -253,11 +253,11 @@ impl RollingWriter {
                 // groups or from the previous file. Rows, not encoder timing, decide where a file ends, so
                 // the same input always splits the same way (a compaction plan equals its run).
                 match (c.bytes_per_row(), known_bpr) {
-                    (Some(bpr), _) => full_bytes = c.rows as f64 * bpr >= target * 0.99,
+                    (Some(bpr), _) => full_bytes = c.rows as f64 * bpr >= target,
                     (None, Some(prev)) => {
                         // The previous file's rate gets us near the target; close the row group there to
                         // learn this file's own rate (rows may be wider or narrower here), then finish with it.
-                        if c.rows as f64 * prev >= target * 0.85 {
+                        if c.rows as f64 * prev >= target * 0.9 {
                             c.writer.flush().map_err(perr)?;
                             c.rows_flushed = c.rows;
                             full_bytes = c.writer.bytes_written() as f64 >= target * 0.93;

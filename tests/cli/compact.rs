@@ -11,23 +11,35 @@ use crate::common::*;
 /// Ingests `files` small files of `rows` rows each into `dest` under prefix `events` (and one `events_other`).
 /// With `evolved`, odd files carry an extra column and a float32 column where even files have float64.
 fn seed(dest: &str, tmp: &Path, files: usize, rows: usize, evolved: bool, s3: Option<&S3Server>) -> Vec<Value> {
-    let mut all = Vec::new();
+    let mut all: Vec<Value> = Vec::new();
+    let mut starts = Vec::new();
     for f in 0..files {
         let odd = evolved && f % 2 == 1;
         let schema = if odd {
-            r#"[{"name":"id","type":"int64"},{"name":"v","type":"float32"},{"name":"s","type":"string"},{"name":"extra","type":"string"}]"#
+            r#"[{"name":"id","type":"int64"},{"name":"k","type":"int64"},{"name":"ver","type":"int64"},{"name":"v","type":"float32"},{"name":"s","type":"string"},{"name":"extra","type":"string"}]"#
         } else {
-            r#"[{"name":"id","type":"int64"},{"name":"v","type":"float64"},{"name":"s","type":"string"}]"#
+            r#"[{"name":"id","type":"int64"},{"name":"k","type":"int64"},{"name":"ver","type":"int64"},{"name":"v","type":"float64"},{"name":"s","type":"string"}]"#
         };
         let sp = tmp.join(format!("schema-{f}.json"));
         std::fs::write(&sp, schema).unwrap();
+        starts.push(all.len());
         let mut lines = String::new();
+        let mut rows_here = Vec::new();
         for r in 0..rows {
             let id = f * rows + r;
-            let mut row = json!({"id": id, "v": (id % 1000) as f64 * 0.5, "s": format!("row {id} {}", "x".repeat(id % 7))});
+            let mut row = json!({"id": id, "k": id % 997, "ver": id, "v": (id % 1000) as f64 * 0.5,
+                                 "s": format!("row {id} {}", "x".repeat(id % 7))});
             if odd {
                 row["extra"] = json!(format!("e{id}"));
             }
+            rows_here.push(row);
+        }
+        // Exact copies of the first tenth of the file two before (same schema): duplicates to remove.
+        if f >= 2 {
+            let copies: Vec<Value> = all[starts[f - 2]..starts[f - 2] + rows / 10].to_vec();
+            rows_here.extend(copies);
+        }
+        for row in rows_here {
             lines.push_str(&row.to_string());
             lines.push('\n');
             all.push(row);
@@ -64,18 +76,38 @@ fn compact(dest: &str, tmp: &Path, args: &[&str], s3: Option<&S3Server>) -> (i32
     (out.status.code().unwrap_or(-1), rep, stderr)
 }
 
-/// Reads every `events.*.parquet` (not `events_other`) with DuckDB and compares with the source rows by id.
-fn assert_exactly(dest: &str, source: &[Value], s3: Option<&S3Server>, evolved: bool) {
-    let loc = match dest.strip_prefix("s3://") {
-        Some(_) => dest.to_string(),
-        None => dest.to_string(),
+/// The rows a compaction must leave for `mode` (`none`, `exact`, `key`), in id order.
+fn expected(source: &[Value], mode: &str) -> Vec<Value> {
+    let mut out: Vec<Value> = match mode {
+        "exact" => {
+            let mut seen = std::collections::HashSet::new();
+            source.iter().filter(|r| seen.insert(r.to_string())).cloned().collect()
+        }
+        "key" => {
+            let mut best: std::collections::BTreeMap<i64, &Value> = Default::default();
+            for r in source {
+                let k = r["k"].as_i64().unwrap();
+                if best.get(&k).is_none_or(|b| r["ver"].as_i64() >= b["ver"].as_i64()) {
+                    best.insert(k, r);
+                }
+            }
+            best.into_values().cloned().collect()
+        }
+        _ => source.to_vec(),
     };
-    let (_, rows) = read_parquet("duckdb", &loc, "id", s3);
+    out.sort_by_key(|r| r["id"].as_i64().unwrap());
+    out
+}
+
+/// Reads every `events.*.parquet` (not `events_other`) with DuckDB and compares with `want` row by row.
+fn assert_exactly(dest: &str, want: &[Value], s3: Option<&S3Server>, evolved: bool) {
+    let (_, rows) = read_parquet("duckdb", dest, "id", s3);
     let rows: Vec<&Value> = rows.iter().filter(|r| r["id"].as_i64().unwrap() >= 0).collect();
-    assert_eq!(rows.len(), source.len(), "row count");
-    for (g, s) in rows.iter().zip(source) {
-        assert_eq!(g["id"], s["id"]);
-        assert_eq!(g["s"], s["s"], "id {}", s["id"]);
+    assert_eq!(rows.len(), want.len(), "row count");
+    for (g, s) in rows.iter().zip(want) {
+        for c in ["id", "k", "ver", "s"] {
+            assert_eq!(g[c], s[c], "id {} column {c}", s["id"]);
+        }
         assert_eq!(g["v"].as_f64(), s["v"].as_f64(), "id {}", s["id"]);
         if evolved {
             assert_eq!(g.get("extra").cloned().unwrap_or(Value::Null), s.get("extra").cloned().unwrap_or(Value::Null));
@@ -99,8 +131,11 @@ fn rows_are_conserved_across_stores_target_sizes_and_schemas() {
     let s3 = shared_s3();
     for store in ["local", "s3"] {
         for evolved in [false, true] {
-            for (target, label) in [("32KiB", "tiny"), ("128KiB", "medium"), ("64MiB", "large")] {
-                let case = format!("{store}-{label}-{}", if evolved { "evolved" } else { "uniform" });
+            for ((target, label), dedup) in [("32KiB", "tiny"), ("128KiB", "medium"), ("64MiB", "large")]
+                .into_iter()
+                .flat_map(|t| ["none", "exact", "key"].map(|d| (t, d)))
+            {
+                let case = format!("{store}-{label}-{dedup}-{}", if evolved { "evolved" } else { "uniform" });
                 let work = tmp.path().join(&case);
                 std::fs::create_dir_all(&work).unwrap();
                 let (dest, srv) = if store == "s3" {
@@ -109,19 +144,33 @@ fn rows_are_conserved_across_stores_target_sizes_and_schemas() {
                     (work.join("lake").to_str().unwrap().to_string(), None)
                 };
                 let source = seed(&dest, &work, 8, 6000, evolved, srv);
-                let (code, rep, err) = compact(&dest, &work, &["--target-bytes", target], srv);
+                let mut args = vec!["--target-bytes", target];
+                match dedup {
+                    "exact" => args.push("--deduplicate"),
+                    "key" => args.extend(["--dedup-key", "k", "--order-by", "ver"]),
+                    _ => {}
+                }
+                // Small enough that the larger windows spill their row hashes to disk.
+                args.extend(["--dedup-memory", "1MiB"]);
+                let want = expected(&source, dedup);
+                let (code, rep, err) = compact(&dest, &work, &args, srv);
                 assert_eq!(code, 0, "{case}: {err}");
                 assert_eq!(rep["status"], "compacted", "{case}");
                 assert_eq!(rep["files_processed"], 8, "{case}");
-                assert_eq!(rep["records_consolidated"], 48_000, "{case}");
+                assert_eq!(rep["records_consolidated"].as_u64(), Some(want.len() as u64), "{case}");
+                assert_eq!(
+                    rep["duplicate_records_eliminated"].as_u64(),
+                    Some((source.len() - want.len()) as u64),
+                    "{case}"
+                );
                 // "tiny" is smaller than one input file.
                 let input_bytes = rep["bytes_before"].as_u64().unwrap() / 8;
                 assert!(label != "tiny" || input_bytes > parse_target(target), "{case}: inputs of {input_bytes} bytes");
                 let outs: Vec<u64> = rep["outputs"].as_array().unwrap().iter().map(|o| o["bytes"].as_u64().unwrap()).collect();
-                match label {
-                    "large" => assert_eq!(outs.len(), 1, "{case}"),
-                    "tiny" => assert!(outs.len() > 8, "{case}: {} outputs", outs.len()),
-                    _ => assert!(outs.len() >= 2, "{case}"),
+                match (label, dedup) {
+                    ("large", _) => assert_eq!(outs.len(), 1, "{case}"),
+                    ("tiny", "none" | "exact") => assert!(outs.len() > 8, "{case}: {} outputs", outs.len()),
+                    _ => assert!(outs.len() >= 2 || dedup == "key", "{case}"),
                 }
                 if label != "large" {
                     let t = parse_target(target) as f64;
@@ -133,7 +182,7 @@ fn rows_are_conserved_across_stores_target_sizes_and_schemas() {
                         assert!(ok.contains(&r), "{case}: output of {b} bytes is {r:.2} of the target");
                     }
                 }
-                assert_exactly(&dest, &source, srv, evolved);
+                assert_exactly(&dest, &want, srv, evolved);
                 // Originals are gone; only .c outputs remain; events_other is untouched.
                 let names: Vec<String> = match srv {
                     Some(s) => {
@@ -193,7 +242,7 @@ fn prefix_isolation_stray_keys_corrupt_files_and_empty_windows() {
     assert!(last < 9_999_999_999_999 && last > 1_700_000_000_000);
     std::fs::remove_file(lake.join(corrupt)).unwrap();
     std::fs::remove_file(lake.join("events.yesterday.parquet")).unwrap();
-    assert_exactly(&dest, &source, None, false);
+    assert_exactly(&dest, &expected(&source, "none"), None, false);
     assert_eq!(data_keys_local(&lake, "events_other").len(), 1);
 }
 
@@ -248,7 +297,7 @@ fn a_held_lock_stops_a_second_compaction_and_an_expired_one_is_taken_over() {
     assert!(err.contains("another compaction holds") && err.contains("compaction.lock"), "{err}");
     let out = first.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_exactly(&dest, &source, Some(s3), false);
+    assert_exactly(&dest, &expected(&source, "none"), Some(s3), false);
 
     // A lock left by a crashed holder: honoured until it expires, then taken over.
     let body = |expires: i64| json!({"owner": "x", "host": "gone", "pid": 1, "acquired_ms": 0, "expires_ms": expires}).to_string();
@@ -294,7 +343,7 @@ fn kill_at_every_protocol_step_then_rerun_converges_exactly_once() {
         std::thread::sleep(Duration::from_millis(1100)); // the killed holder's lock expires
         let (code, rep, err) = compact(&dest, &work, &["--target-bytes", "40KiB"], Some(s3));
         assert_eq!(code, 0, "{point}: {err}");
-        assert_exactly(&dest, &source, Some(s3), true);
+        assert_exactly(&dest, &expected(&source, "none"), Some(s3), true);
         let keys: Vec<String> = s3.list(&bucket, "lake/").into_iter().map(|(k, _)| k).collect();
         assert!(!keys.iter().any(|k| k.contains("compaction")), "{point}: {keys:?}");
         let recovered = rep["recovered"].as_str().unwrap_or("none");
