@@ -95,14 +95,79 @@ def ingest(args):
     return 0 if ok else 1
 
 
+def compact(args):
+    """1,000 small Parquet files (written by prestige ingest) merged into one: prestige vs DuckDB vs Polars."""
+    import shutil
+    prestige = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "prestige")
+    os.makedirs(OUT, exist_ok=True)
+    src = os.path.join(OUT, f"events-{args.rows}.ndjson")
+    if not os.path.exists(src):
+        subprocess.check_call([sys.executable, os.path.join(HERE, "gen_ndjson.py"), src + ".tmp", str(args.rows)])
+        os.rename(src + ".tmp", src)
+    seed = os.path.join(OUT, f"compact-seed-{args.files}")
+    if not os.path.isdir(seed):
+        rows_per_file = args.rows // args.files
+        subprocess.check_call([prestige, "ingest", src, "--to", seed + ".tmp", "--prefix", "events",
+                               "--schema", os.path.join(HERE, "ingest_schema.json"), "--max-rows", str(rows_per_file),
+                               "--state-dir", os.path.join(OUT, "state"), "--restart", "--no-progress", "-q"],
+                              stdout=subprocess.DEVNULL)
+        os.rename(seed + ".tmp", seed)
+    files = sorted(n for n in os.listdir(seed) if n.endswith(".parquet"))
+    total_mb = sum(os.path.getsize(os.path.join(seed, n)) for n in files) / 1e6
+    results = {}
+    for tool in ["prestige", "duckdb", "polars"]:
+        best = None
+        for _ in range(args.runs):
+            work = os.path.join(OUT, f"compact-{tool}")
+            shutil.rmtree(work, ignore_errors=True)
+            shutil.copytree(seed, work)
+            out = os.path.join(OUT, f"compact-{tool}-out.parquet")
+            if os.path.exists(out):
+                os.remove(out)
+            if tool == "prestige":
+                cmd = [prestige, "compact", work, "--prefix", "events", "--target-bytes", "1GiB",
+                       "--state-dir", os.path.join(OUT, "state"), "--format", "json", "--no-progress"]
+            else:
+                cmd = [sys.executable, os.path.join(HERE, "peers.py"), f"{tool}-compact",
+                       os.path.join(work, "events.*.parquet"), out, str(os.cpu_count() or 2)]
+            wall, rss = run(cmd)
+            if best is None or wall < best[0]:
+                best = (wall, rss, work, out)
+        wall, rss, work, out = best
+        outs = [os.path.join(work, n) for n in os.listdir(work) if n.endswith(".c.parquet")] if tool == "prestige" else [out]
+        results[tool] = {"wall_s": wall, "peak_rss_mib": rss, "rows": parquet_rows(outs),
+                         "output_mb": sum(os.path.getsize(f) for f in outs) / 1e6}
+    rows = results["duckdb"]["rows"]
+    print(f"\ncompact benchmark: {len(files)} files, {total_mb:.0f} MB, {rows} rows, zstd, {os.cpu_count()} cores\n")
+    print(f"{'tool':<10}{'wall s':>9}{'MB/s':>8}{'vs duckdb':>11}{'peak RSS MiB':>14}{'output MB':>11}{'rows':>10}")
+    for tool, r in results.items():
+        ratio = results["duckdb"]["wall_s"] / r["wall_s"]
+        print(f"{tool:<10}{r['wall_s']:>9.2f}{total_mb / r['wall_s']:>8.0f}{ratio:>10.2f}x{r['peak_rss_mib']:>14.0f}"
+              f"{r['output_mb']:>11.1f}{r['rows']:>10}")
+        if r["rows"] != rows:
+            sys.exit(f"{tool} wrote {r['rows']} rows, duckdb {rows}: the runs are not comparable")
+    p = results["prestige"]
+    ratio = results["duckdb"]["wall_s"] / p["wall_s"]
+    ok = ratio >= 1.0 and p["peak_rss_mib"] <= 256
+    print(f"\nbar: prestige >= 1.0x duckdb and peak RSS <= 256 MiB: {ratio:.2f}x, {p['peak_rss_mib']:.0f} MiB -> "
+          f"{'PASS' if ok else 'FAIL'}")
+    with open(os.path.join(OUT, "compact-results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    return 0 if ok else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="bench", required=True)
     i = sub.add_parser("ingest")
     i.add_argument("--rows", type=int, default=2_000_000)
     i.add_argument("--runs", type=int, default=2)
+    c = sub.add_parser("compact")
+    c.add_argument("--files", type=int, default=1000)
+    c.add_argument("--rows", type=int, default=2_000_000)
+    c.add_argument("--runs", type=int, default=2)
     args = ap.parse_args()
-    sys.exit({"ingest": ingest}[args.bench](args))
+    sys.exit({"ingest": ingest, "compact": compact}[args.bench](args))
 
 
 if __name__ == "__main__":

@@ -35,6 +35,25 @@ def polars_ingest(src, out, threads):
     )
 
 
+def duckdb_compact(pattern, out, threads):
+    import duckdb
+    con = duckdb.connect()
+    con.execute(f"SET threads={threads}")
+    con.execute(f"COPY (SELECT * FROM read_parquet('{pattern}')) TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
+
+
+def polars_compact(pattern, out, threads):
+    import os
+    os.environ["POLARS_MAX_THREADS"] = str(threads)
+    import polars as pl
+    pl.scan_parquet(pattern).sink_parquet(out, compression="zstd")
+
+
 if __name__ == "__main__":
     tool, src, out, threads = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    {"duckdb": duckdb_ingest, "polars": polars_ingest}[tool](src, out, threads)
+    {
+        "duckdb": duckdb_ingest,
+        "polars": polars_ingest,
+        "duckdb-compact": duckdb_compact,
+        "polars-compact": polars_compact,
+    }[tool](src, out, threads)

@@ -248,6 +248,46 @@ fn unify(unified: &mut Vec<Field>, schema: &Schema) -> std::result::Result<(), S
     Ok(())
 }
 
+/// Input files no larger than this are read whole, several at once, ahead of the merge.
+const PREFETCH_MAX_FILE: u64 = 2 << 20;
+/// How many input files are fetched ahead.
+const PREFETCH_FILES: usize = 16;
+
+/// The inputs' batches in order, conformed to `schema`, as (file index, first row, batch). Small files are
+/// fetched and decoded several at a time so object-store latency overlaps; large ones are streamed.
+fn input_batches(
+    store: Arc<dyn BlobStore>,
+    inputs: &[(Candidate, ArrowReaderMetadata)],
+    schema: SchemaRef,
+) -> futures::stream::BoxStream<'_, Result<(usize, u64, RecordBatch)>> {
+    use futures::TryStreamExt;
+    futures::stream::iter(inputs.iter().enumerate())
+        .map(move |(i, (c, m))| {
+            let (store, schema) = (store.clone(), schema.clone());
+            async move {
+                let path = store.location().display_key(&c.key);
+                let s = source::stream(store.clone(), &c.key, c.size, m.clone(), 8192)?
+                    .map(move |b| b.map_err(|e| Error::Parquet { path: path.clone(), source: e }));
+                let batches: futures::stream::BoxStream<'static, Result<RecordBatch>> = if c.size <= PREFETCH_MAX_FILE {
+                    let all: Vec<Result<RecordBatch>> = s.collect().await;
+                    futures::stream::iter(all).boxed()
+                } else {
+                    s.boxed()
+                };
+                let mut row = 0u64;
+                Ok::<_, Error>(batches.map(move |b| {
+                    let b = conform(&b?, &schema)?;
+                    let first = row;
+                    row += b.num_rows() as u64;
+                    Ok((i, first, b))
+                }))
+            }
+        })
+        .buffered(PREFETCH_FILES)
+        .try_flatten()
+        .boxed()
+}
+
 /// Casts a batch to the unified schema: widening casts, nulls for missing columns.
 fn conform(batch: &RecordBatch, target: &SchemaRef) -> Result<RecordBatch> {
     let mut cols: Vec<ArrayRef> = Vec::with_capacity(target.fields().len());
@@ -439,15 +479,10 @@ async fn run(
             if d.partitions() > 1 {
                 tracing::info!("deduplicating {rows_in} rows in {} spilled partitions", d.partitions());
             }
-            for (i, (c, m)) in inputs.iter().enumerate() {
-                let mut stream = source::stream(store.clone(), &c.key, c.size, m.clone(), 8192)?;
-                let mut row = 0u64;
-                while let Some(b) = stream.next().await {
-                    let batch = b.map_err(|e| Error::Parquet { path: store.location().display_key(&c.key), source: e })?;
-                    let batch = conform(&batch, &schema)?;
-                    tokio::task::block_in_place(|| d.add(&batch, i as u32, row))?;
-                    row += batch.num_rows() as u64;
-                }
+            let mut batches = input_batches(store.clone(), &inputs, schema.clone());
+            while let Some(b) = batches.next().await {
+                let (i, row, batch) = b?;
+                tokio::task::block_in_place(|| d.add(&batch, i as u32, row))?;
             }
             let keep = tokio::task::block_in_place(|| d.finish())?;
             let _ = std::fs::remove_dir_all(work_dir.join(format!(".dedup-{run_tag}")));
@@ -478,55 +513,46 @@ async fn run(
         }
     });
     let mut read_err = None;
-    'files: for (i, (c, m)) in inputs.iter().enumerate() {
-        let mut stream = match source::stream(store.clone(), &c.key, c.size, m.clone(), 8192) {
-            Ok(s) => s,
+    let mut batches = input_batches(store.clone(), &inputs, schema.clone());
+    let mut done_file = 0usize;
+    while let Some(b) = batches.next().await {
+        let (i, row, batch) = match b {
+            Ok(x) => x,
             Err(e) => {
                 read_err = Some(e);
                 break;
             }
         };
-        let mut row = 0u64;
-        while let Some(b) = stream.next().await {
-            let batch = match b.map_err(|e| Error::Parquet { path: store.location().display_key(&c.key), source: e }) {
-                Ok(b) => b,
-                Err(e) => {
-                    read_err = Some(e);
-                    break 'files;
-                }
-            };
-            let n = batch.num_rows() as u64;
-            let batch = match conform(&batch, &schema) {
-                Ok(b) => b,
-                Err(e) => {
-                    read_err = Some(e);
-                    break 'files;
-                }
-            };
-            let mut lines: Vec<u64> = (row + 1..=row + n).collect();
-            let batch = match &keep {
-                Some(k) => {
-                    let f = k.filter(i, row, n as usize);
-                    lines = lines.into_iter().zip(f.values().iter()).filter(|(_, k)| *k).map(|(l, _)| l).collect();
-                    match arrow::compute::filter_record_batch(&batch, &f) {
-                        Ok(b) => b,
-                        Err(e) => {
-                            read_err = Some(Error::Config(e.to_string()));
-                            break 'files;
-                        }
+        while done_file < i {
+            progress.advance(inputs[done_file].0.size);
+            done_file += 1;
+        }
+        let n = batch.num_rows() as u64;
+        let mut lines: Vec<u64> = (row + 1..=row + n).collect();
+        let batch = match &keep {
+            Some(k) => {
+                let f = k.filter(i, row, n as usize);
+                lines = lines.into_iter().zip(f.values().iter()).filter(|(_, k)| *k).map(|(l, _)| l).collect();
+                match arrow::compute::filter_record_batch(&batch, &f) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        read_err = Some(Error::Config(e.to_string()));
+                        break;
                     }
                 }
-                None => batch,
-            };
-            row += n;
-            if batch.num_rows() == 0 {
-                continue;
             }
-            if tx.send((batch, i as u32, lines)).await.is_err() {
-                break 'files;
-            }
-            failpoint::hit("compact.mid_read");
+            None => batch,
+        };
+        if batch.num_rows() == 0 {
+            continue;
         }
+        if tx.send((batch, i as u32, lines)).await.is_err() {
+            break;
+        }
+        failpoint::hit("compact.mid_read");
+    }
+    drop(batches);
+    for (c, _) in &inputs[done_file.min(inputs.len())..] {
         progress.advance(c.size);
     }
     drop(tx);
