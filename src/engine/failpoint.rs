@@ -36,3 +36,10 @@ pub fn hit(name: &str) {
             std::process::abort();
         }
 }
+
+/// True when `PRESTIGE_FAILPOINT_ERROR` names this point: the caller then fails that step with an injected
+/// error (for tests of partial-failure reporting that real stores cannot be made to produce on demand).
+pub fn injected_error(name: &str) -> bool {
+    static NAME: OnceLock<Option<String>> = OnceLock::new();
+    NAME.get_or_init(|| std::env::var("PRESTIGE_FAILPOINT_ERROR").ok()).as_deref() == Some(name)
+}

@@ -256,12 +256,21 @@ fn plan_equals_the_run_and_a_rerun_does_nothing() {
         let dest = lake.to_str().unwrap().to_string();
         seed(&dest, &work, files, rows, files == 6, None);
         let before = data_keys_local(&lake, "events");
-        let (code, plan, err) = compact(&dest, &work, &["--target-bytes", target, "--plan"], None);
+        // The second input also deduplicates, so the plan's duplicate count is checked against the run's.
+        let mut args = vec!["--target-bytes", target];
+        if files == 10 {
+            args.push("--deduplicate");
+        }
+        let plan_args: Vec<&str> = args.iter().copied().chain(["--plan"]).collect();
+        let (code, plan, err) = compact(&dest, &work, &plan_args, None);
         assert_eq!(code, 0, "{err}");
         assert_eq!(plan["status"], "plan");
         assert_eq!(data_keys_local(&lake, "events"), before, "--plan changed files");
         assert!(!std::fs::read_dir(&lake).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains("compaction")));
-        let (code, run, err) = compact(&dest, &work, &["--target-bytes", target], None);
+        let (code, run, err) = compact(&dest, &work, &args, None);
+        if files == 10 {
+            assert!(run["duplicate_records_eliminated"].as_u64().unwrap() > 0);
+        }
         assert_eq!(code, 0, "{err}");
         for f in ["files_processed", "files_created", "records_consolidated", "bytes_before", "bytes_after", "duplicate_records_eliminated", "skipped", "last_processed_timestamp_ms"] {
             assert_eq!(plan[f], run[f], "{files} files: plan and run differ in {f}");
@@ -269,7 +278,7 @@ fn plan_equals_the_run_and_a_rerun_does_nothing() {
         let planned: Vec<&Value> = plan["outputs"].as_array().unwrap().iter().map(|o| &o["key"]).collect();
         let made: Vec<&Value> = run["outputs"].as_array().unwrap().iter().map(|o| &o["key"]).collect();
         assert_eq!(planned, made);
-        let (code, again, _) = compact(&dest, &work, &["--target-bytes", target], None);
+        let (code, again, _) = compact(&dest, &work, &args, None);
         assert_eq!(code, 0);
         assert_eq!(again["status"], "nothing_to_do");
     }
@@ -353,4 +362,63 @@ fn kill_at_every_protocol_step_then_rerun_converges_exactly_once() {
             _ => assert_eq!(recovered, "rolled_forward", "{point}"),
         }
     }
+}
+
+#[test]
+fn deletion_failures_give_exit_3_and_the_next_run_finishes_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lake = tmp.path().join("lake");
+    let dest = lake.to_str().unwrap().to_string();
+    let source = seed(&dest, tmp.path(), 4, 500, false, None);
+    let out = prestige()
+        .args(["compact", &dest, "--prefix", "events", "--format", "json"])
+        .env("PRESTIGE_STATE_DIR", tmp.path().join("state"))
+        .env("PRESTIGE_FAILPOINT_ERROR", "compact.delete")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let rep = report(&out);
+    let failed = rep["deletion_failures"].as_array().unwrap();
+    assert_eq!(failed.len(), 1);
+    let key = failed[0]["key"].as_str().unwrap().to_string();
+    assert!(lake.join(&key).exists());
+    // The journal stays, so the next run rolls forward and deletes the leftover input: no duplicates remain.
+    let (code, rep, err) = compact(&dest, tmp.path(), &[], None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rep["recovered"], "rolled_forward");
+    assert_eq!(rep["status"], "nothing_to_do");
+    assert!(!lake.join(&key).exists());
+    assert_exactly(&dest, &expected(&source, "none"), None, false);
+}
+
+#[test]
+fn keep_originals_marks_them_and_bucket_form_with_folder_prefix_works() {
+    let s3 = shared_s3();
+    let tmp = tempfile::tempdir().unwrap();
+    let bucket = s3.bucket("keep");
+    let dest = format!("s3://{bucket}/raw/x");
+    let source = seed(&dest, tmp.path(), 3, 400, false, Some(s3));
+    let out = prestige()
+        .args(["compact", "--bucket", &bucket, "--prefix", "raw/x/events", "--keep-originals", "--deduplicate", "--format", "json"])
+        .env("PRESTIGE_STATE_DIR", tmp.path().join("state"))
+        .envs(s3.envs())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rep = report(&out);
+    assert_eq!(rep["files_processed"], 3);
+    assert_eq!(rep["duplicate_records_eliminated"].as_u64(), Some((source.len() - expected(&source, "exact").len()) as u64));
+    let keys: Vec<String> = s3.list(&bucket, "raw/x/").into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys.iter().filter(|k| k.ends_with(".parquet.processed")).count(), 3, "{keys:?}");
+    assert_eq!(keys.iter().filter(|k| k.ends_with(".c.parquet")).count(), 1, "{keys:?}");
+    // Marked originals are not compacted again, and markers are not reported as strays.
+    let out = prestige()
+        .args(["compact", "--bucket", &bucket, "--prefix", "raw/x/events", "--format", "json"])
+        .env("PRESTIGE_STATE_DIR", tmp.path().join("state"))
+        .envs(s3.envs())
+        .output()
+        .unwrap();
+    let rep = report(&out);
+    assert_eq!(rep["status"], "nothing_to_do");
+    assert_eq!(rep["skipped"].as_array().unwrap().len(), 0);
 }
