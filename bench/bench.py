@@ -36,6 +36,27 @@ def files_under(d):
     return sorted(os.path.join(d, n) for n in os.listdir(d) if n.endswith(".parquet"))
 
 
+def summarize(name, title, results, input_mb, min_ratio):
+    """Prints the comparison table and the bar verdict; saves the figures; returns whether the bar holds."""
+    rows = results["duckdb"]["rows"]
+    print(f"\n{title}\n")
+    print(f"{'tool':<10}{'wall s':>9}{'rows/s':>12}{'MB/s':>8}{'vs duckdb':>11}{'peak RSS MiB':>14}{'output MB':>11}{'rows':>10}")
+    for tool, r in results.items():
+        ratio = results["duckdb"]["wall_s"] / r["wall_s"]
+        print(f"{tool:<10}{r['wall_s']:>9.2f}{r['rows'] / r['wall_s']:>12,.0f}{input_mb / r['wall_s']:>8.0f}"
+              f"{ratio:>10.2f}x{r['peak_rss_mib']:>14.0f}{r['output_mb']:>11.1f}{r['rows']:>10}")
+        if r["rows"] != rows:
+            sys.exit(f"{tool} wrote {r['rows']} rows, duckdb {rows}: the runs are not comparable")
+    p = results["prestige"]
+    ratio = results["duckdb"]["wall_s"] / p["wall_s"]
+    ok = ratio >= min_ratio and p["peak_rss_mib"] <= 256
+    print(f"\nbar: prestige >= {min_ratio}x duckdb and peak RSS <= 256 MiB: "
+          f"{ratio:.2f}x, {p['peak_rss_mib']:.0f} MiB -> {'PASS' if ok else 'FAIL'}")
+    with open(os.path.join(OUT, f"{name}-results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    return ok
+
+
 def ingest(args):
     prestige = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "prestige")
     os.makedirs(OUT, exist_ok=True)
@@ -76,22 +97,8 @@ def ingest(args):
             "output_mb": sum(os.path.getsize(f) for f in files) / 1e6,
         }
 
-    rows = results["duckdb"]["rows"]
-    print(f"\ningest benchmark: {args.rows} rows, {size_mb:.0f} MB NDJSON, explicit schema, zstd, {threads} cores\n")
-    print(f"{'tool':<10}{'wall s':>9}{'rows/s':>12}{'MB/s':>8}{'vs duckdb':>11}{'peak RSS MiB':>14}{'output MB':>11}{'rows':>10}")
-    for tool, r in results.items():
-        ratio = results["duckdb"]["wall_s"] / r["wall_s"]
-        print(f"{tool:<10}{r['wall_s']:>9.2f}{r['rows'] / r['wall_s']:>12,.0f}{size_mb / r['wall_s']:>8.0f}"
-              f"{ratio:>10.2f}x{r['peak_rss_mib']:>14.0f}{r['output_mb']:>11.1f}{r['rows']:>10}")
-        if r["rows"] != rows:
-            sys.exit(f"{tool} wrote {r['rows']} rows, duckdb {rows}: the runs are not comparable")
-    p = results["prestige"]
-    ratio = results["duckdb"]["wall_s"] / p["wall_s"]
-    ok = ratio >= 0.8 and p["peak_rss_mib"] <= 256
-    print(f"\nbar: prestige >= 0.8x duckdb throughput and peak RSS <= 256 MiB: "
-          f"{ratio:.2f}x, {p['peak_rss_mib']:.0f} MiB -> {'PASS' if ok else 'FAIL'}")
-    with open(os.path.join(OUT, "ingest-results.json"), "w") as f:
-        json.dump(results, f, indent=2)
+    title = f"ingest benchmark: {args.rows} rows, {size_mb:.0f} MB NDJSON, explicit schema, zstd, {threads} cores"
+    ok = summarize("ingest", title, results, size_mb, min_ratio=0.8)
     return 0 if ok else 1
 
 
@@ -138,21 +145,8 @@ def compact(args):
         results[tool] = {"wall_s": wall, "peak_rss_mib": rss, "rows": parquet_rows(outs),
                          "output_mb": sum(os.path.getsize(f) for f in outs) / 1e6}
     rows = results["duckdb"]["rows"]
-    print(f"\ncompact benchmark: {len(files)} files, {total_mb:.0f} MB, {rows} rows, zstd, {os.cpu_count()} cores\n")
-    print(f"{'tool':<10}{'wall s':>9}{'MB/s':>8}{'vs duckdb':>11}{'peak RSS MiB':>14}{'output MB':>11}{'rows':>10}")
-    for tool, r in results.items():
-        ratio = results["duckdb"]["wall_s"] / r["wall_s"]
-        print(f"{tool:<10}{r['wall_s']:>9.2f}{total_mb / r['wall_s']:>8.0f}{ratio:>10.2f}x{r['peak_rss_mib']:>14.0f}"
-              f"{r['output_mb']:>11.1f}{r['rows']:>10}")
-        if r["rows"] != rows:
-            sys.exit(f"{tool} wrote {r['rows']} rows, duckdb {rows}: the runs are not comparable")
-    p = results["prestige"]
-    ratio = results["duckdb"]["wall_s"] / p["wall_s"]
-    ok = ratio >= 1.0 and p["peak_rss_mib"] <= 256
-    print(f"\nbar: prestige >= 1.0x duckdb and peak RSS <= 256 MiB: {ratio:.2f}x, {p['peak_rss_mib']:.0f} MiB -> "
-          f"{'PASS' if ok else 'FAIL'}")
-    with open(os.path.join(OUT, "compact-results.json"), "w") as f:
-        json.dump(results, f, indent=2)
+    title = f"compact benchmark: {len(files)} files, {total_mb:.0f} MB, {rows} rows, zstd, {os.cpu_count()} cores"
+    ok = summarize("compact", title, results, total_mb, min_ratio=1.0)
     return 0 if ok else 1
 
 
