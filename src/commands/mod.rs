@@ -40,6 +40,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Report format [default: table on a terminal, json otherwise]
     #[arg(long, global = true, value_enum)]
