@@ -135,7 +135,24 @@ impl Lock {
             if store.put_bytes(&key, data.clone(), true).await? {
                 return Ok(Self { store, key });
             }
-            let held = store.get(&key).await.ok().and_then(|b| serde_json::from_slice::<LockBody>(&b).ok());
+            let held = match store.get(&key).await {
+                Ok(b) => serde_json::from_slice::<LockBody>(&b).map_err(|e| e.to_string()),
+                // Released meanwhile: try again.
+                Err(Error::NotFound { .. }) => continue,
+                Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => Err(e.to_string()),
+            };
+            let held = match held {
+                Ok(h) => Some(h),
+                Err(why) => {
+                    return Err(Error::Busy {
+                        what: format!(
+                            "the lock {} exists but cannot be read ({why}); delete it if no compaction is running",
+                            store.location().display_key(&key)
+                        ),
+                    });
+                }
+            };
             match held {
                 Some(h) if h.expires_ms > now => {
                     let since = fmt_ms(h.acquired_ms).unwrap_or_default();

@@ -419,3 +419,25 @@ fn keep_originals_marks_them_and_bucket_form_with_folder_prefix_works() {
     assert_eq!(rep["status"], "nothing_to_do");
     assert_eq!(rep["skipped"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn local_lock_is_honoured_and_an_unreadable_one_is_not_stolen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lake = tmp.path().join("lake");
+    let dest = lake.to_str().unwrap().to_string();
+    seed(&dest, tmp.path(), 2, 100, false, None);
+    let lock = lake.join("events.compaction.lock");
+    let future = chrono::Utc::now().timestamp_millis() + 3_600_000;
+    std::fs::write(&lock, json!({"owner": "o", "host": "h", "pid": 7, "acquired_ms": 0, "expires_ms": future}).to_string()).unwrap();
+    let (code, _, err) = compact(&dest, tmp.path(), &[], None);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("pid 7"), "{err}");
+    std::fs::write(&lock, b"").unwrap();
+    let (code, _, err) = compact(&dest, tmp.path(), &[], None);
+    assert_eq!(code, 6, "an unreadable lock must not be taken over: {err}");
+    std::fs::remove_file(&lock).unwrap();
+    let (code, rep, err) = compact(&dest, tmp.path(), &[], None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rep["files_processed"], 2);
+    assert!(!lock.exists());
+}

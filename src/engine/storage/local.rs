@@ -136,17 +136,24 @@ impl BlobStore for LocalStore {
             write_atomic(&p, &data)?;
             return Ok(true);
         }
-        if let Some(dir) = p.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
-        }
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&p) {
-            Ok(mut f) => {
-                f.write_all(&data).and_then(|_| f.sync_all()).map_err(|e| Error::io("write", &p, e))?;
-                Ok(true)
-            }
+        // Write the content under a temporary name, then hard-link it into place: link(2) fails if the name
+        // exists, so the object appears atomically and complete, like S3's If-None-Match: *.
+        let dir = p.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
+        let tmp = dir.join(format!(".prestige-create-{}.tmp", uuid::Uuid::new_v4().simple()));
+        let written = std::fs::File::create(&tmp)
+            .and_then(|mut f| f.write_all(&data).and_then(|_| f.sync_all()))
+            .map_err(|e| Error::io("write", &tmp, e));
+        let linked = written.and_then(|_| match std::fs::hard_link(&tmp, &p) {
+            Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-            Err(e) => Err(Error::io("create", p, e)),
+            Err(e) => Err(Error::io("create", &p, e)),
+        });
+        let _ = std::fs::remove_file(&tmp);
+        if matches!(linked, Ok(true)) {
+            fsync_dir(dir)?;
         }
+        linked
     }
 
     async fn delete(&self, keys: &[String]) -> Result<Vec<(String, String)>> {
