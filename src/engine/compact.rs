@@ -281,11 +281,13 @@ fn input_batches(
     futures::stream::iter(inputs.iter().enumerate())
         .map(move |(i, (c, m))| {
             let (store, schema) = (store.clone(), schema.clone());
-            async move {
-                let path = store.location().display_key(&c.key);
-                let s = source::stream(store.clone(), &c.key, c.size, m.clone(), 8192)?
+            let (key, size, meta) = (c.key.clone(), c.size, m.clone());
+            // Each file is fetched and decoded on its own task, so several decode on the runtime's threads.
+            let task = tokio::spawn(async move {
+                let path = store.location().display_key(&key);
+                let s = source::stream(store.clone(), &key, size, meta, 8192)?
                     .map(move |b| b.map_err(|e| Error::Parquet { path: path.clone(), source: e }));
-                let batches: futures::stream::BoxStream<'static, Result<RecordBatch>> = if c.size <= PREFETCH_MAX_FILE {
+                let batches: futures::stream::BoxStream<'static, Result<RecordBatch>> = if size <= PREFETCH_MAX_FILE {
                     let all: Vec<Result<RecordBatch>> = s.collect().await;
                     futures::stream::iter(all).boxed()
                 } else {
@@ -298,6 +300,9 @@ fn input_batches(
                     row += b.num_rows() as u64;
                     Ok((i, first, b))
                 }))
+            });
+            async move {
+                task.await.map_err(|e| Error::Storage { location: "reader".into(), message: e.to_string() })?
             }
         })
         .buffered(PREFETCH_FILES)

@@ -127,6 +127,8 @@ struct OpenFile {
     rows: u64,
     /// Rows in closed row groups (their bytes are exact).
     rows_flushed: u64,
+    /// Row count at which the encoders' estimate is next read (before any size is known).
+    next_check: u64,
     opened: Instant,
     start: Position,
     end: Position,
@@ -202,7 +204,7 @@ impl RollingWriter {
             let writer = ParallelFileWriter::try_new(file, Arc::clone(schema), &self.props, self.pool.clone())
                 .map_err(|e| Error::Parquet { path: temp_path.display().to_string(), source: e })?;
             self.current =
-                Some(OpenFile { temp_path, writer, rows: 0, rows_flushed: 0, opened: Instant::now(), start: self.cursor, end: self.cursor });
+                Some(OpenFile { temp_path, writer, rows: 0, rows_flushed: 0, next_check: 0, opened: Instant::now(), start: self.cursor, end: self.cursor });
         }
         Ok(self.current.as_mut().expect("opened above")) // ok: set just above
     }
@@ -263,16 +265,22 @@ impl RollingWriter {
                             full_bytes = c.writer.bytes_written() as f64 >= target * 0.93;
                         }
                     }
-                    (None, None) => {
+                    (None, None) if c.rows >= c.next_check => {
                         // Nothing known yet: wait for the encoders' estimate to reach the target, then close
-                        // the row group to learn the real size, and seal only if it is close enough.
+                        // the row group to learn the real size, and seal only if it is close enough. Reading a
+                        // settled estimate stalls the encoders, so far from the target it is read only at
+                        // doubling row counts (a schedule of rows, so still the same for the same input).
                         let settled = c.writer.settled_in_progress_size().map_err(perr)? as f64;
-                        if c.writer.bytes_written() as f64 + settled >= target {
+                        let estimate = c.writer.bytes_written() as f64 + settled;
+                        if estimate >= target {
                             c.writer.flush().map_err(perr)?;
                             c.rows_flushed = c.rows;
                             full_bytes = c.writer.bytes_written() as f64 >= target * 0.93;
+                        } else {
+                            c.next_check = if estimate < target / 2.0 { c.rows * 2 } else { c.rows + 1 };
                         }
                     }
+                    (None, None) => {}
                 }
             }
             if full_rows || full_bytes {
