@@ -58,7 +58,7 @@ complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l max-line-by
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l state-dir -d 'Where resume journals (and S3 staging files) are kept [default: $XDG_STATE_HOME/prestige or ~/.local/state/prestige]' -r -F
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l upload-concurrency -d 'Files uploaded to S3 at once while the next file is written' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l part-size -d 'Multipart part size for S3 uploads' -r
-complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l threads -d 'Decoding threads [default: number of cores]; columns are encoded on as many threads as there are cores' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l threads -d 'Decoding threads [default: number of cores]; columns are encoded on two threads per core' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
 json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
 ndjson\t'The same document on a single line'"

@@ -106,7 +106,8 @@ impl CompactArgs {
             parquet: ParquetSettings {
                 compression: self.compression,
                 row_group_rows: self.row_group_size as usize,
-                encode_threads: cores,
+                // Two encoder threads per core even out columns that cost more than others.
+                encode_threads: cores * 2,
             },
             include_compacted: self.include_compacted,
             keep_originals: self.keep_originals,

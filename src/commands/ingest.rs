@@ -82,7 +82,7 @@ pub struct IngestArgs {
     /// Multipart part size for S3 uploads
     #[arg(long, default_value = "8MiB", value_name = "SIZE", value_parser = parse_size)]
     pub part_size: u64,
-    /// Decoding threads [default: number of cores]; columns are encoded on as many threads as there are cores
+    /// Decoding threads [default: number of cores]; columns are encoded on two threads per core
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
     pub threads: Option<u64>,
 }
@@ -127,7 +127,8 @@ impl IngestArgs {
             parquet: ParquetSettings {
                 compression: self.compression,
                 row_group_rows: self.row_group_rows as usize,
-                encode_threads: cores,
+                // Two encoder threads per core even out columns that cost more than others.
+                encode_threads: cores * 2,
             },
             on_error,
             max_line_bytes: self.max_line_bytes as usize,

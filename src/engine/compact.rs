@@ -193,13 +193,18 @@ fn fmt_ms(ms: i64) -> Option<String> {
 struct CompactNamer {
     prefix: String,
     input_ts: Vec<i64>,
+    /// Global number of the first row of each input, minus one (inputs in order, rows counted from 1).
+    file_starts: Vec<u64>,
     taken: HashSet<String>,
     last: i64,
 }
 
 impl Namer for CompactNamer {
+    /// `end.1 - 1` is the global row number (1-based, across all inputs in order) of the output's last row.
     fn name(&mut self, end: Position) -> (String, i64) {
-        let idx = (end.0 as usize).min(self.input_ts.len().saturating_sub(1));
+        let last_row = end.1.saturating_sub(1);
+        let idx = self.file_starts.partition_point(|&start| start < last_row).saturating_sub(1);
+        let idx = idx.min(self.input_ts.len().saturating_sub(1));
         let mut ts = self.input_ts.get(idx).copied().unwrap_or(0).max(self.last + 1);
         loop {
             let name = format!("{}.{ts}.c.parquet", self.prefix);
@@ -308,6 +313,17 @@ fn input_batches(
         .buffered(PREFETCH_FILES)
         .try_flatten()
         .boxed()
+}
+
+/// Rows gathered into one batch before it is handed to the encoders.
+const COALESCE_ROWS: usize = 8192;
+
+/// Concatenates batches (already in `schema`) and their row numbers.
+fn coalesce(schema: &SchemaRef, parts: Vec<(RecordBatch, Vec<u64>)>) -> Result<(RecordBatch, Vec<u64>)> {
+    let lines: Vec<u64> = parts.iter().flat_map(|(_, l)| l.iter().copied()).collect();
+    let batches: Vec<RecordBatch> = parts.into_iter().map(|(b, _)| b).collect();
+    let batch = arrow::compute::concat_batches(schema, &batches).map_err(|e| Error::Config(e.to_string()))?;
+    Ok((batch, lines))
 }
 
 /// Casts a batch to the unified schema: widening casts, nulls for missing columns.
@@ -478,9 +494,16 @@ async fn run(
         Location::S3 { .. } => (opts.state_dir.join("staging").join(&run_tag), None),
     };
     std::fs::create_dir_all(&work_dir).map_err(|e| Error::io("create directory", &work_dir, e))?;
+    let mut file_starts = Vec::with_capacity(inputs.len());
+    let mut acc = 0u64;
+    for (_, m) in &inputs {
+        file_starts.push(acc);
+        acc += m.metadata().file_metadata().num_rows().max(0) as u64;
+    }
     let namer = CompactNamer {
         prefix: format!("{folder}{name}"),
         input_ts: inputs.iter().map(|(c, _)| c.ts).collect(),
+        file_starts: file_starts.clone(),
         taken,
         last: 0,
     };
@@ -537,6 +560,8 @@ async fn run(
     let mut read_err = None;
     let mut batches = input_batches(store.clone(), &inputs, schema.clone());
     let mut done_file = 0usize;
+    let mut pending: Vec<(RecordBatch, Vec<u64>)> = Vec::new();
+    let mut pending_rows = 0usize;
     while let Some(b) = batches.next().await {
         let (i, row, batch) = match b {
             Ok(x) => x,
@@ -550,7 +575,8 @@ async fn run(
             done_file += 1;
         }
         let n = batch.num_rows() as u64;
-        let mut lines: Vec<u64> = (row + 1..=row + n).collect();
+        let base = file_starts[i] + row;
+        let mut lines: Vec<u64> = (base + 1..=base + n).collect();
         let batch = match &keep {
             Some(k) => {
                 let f = k.filter(i, row, n as usize);
@@ -568,10 +594,31 @@ async fn run(
         if batch.num_rows() == 0 {
             continue;
         }
-        if tx.send((batch, i as u32, lines)).await.is_err() {
-            break;
+        // Small files give small batches: coalesce them so the encoders work on fewer, larger ones.
+        pending_rows += batch.num_rows();
+        pending.push((batch, lines));
+        if pending_rows >= COALESCE_ROWS {
+            let (b, l) = match coalesce(&schema, std::mem::take(&mut pending)) {
+                Ok(x) => x,
+                Err(e) => {
+                    read_err = Some(e);
+                    break;
+                }
+            };
+            pending_rows = 0;
+            if tx.send((b, 0, l)).await.is_err() {
+                break;
+            }
         }
         failpoint::hit("compact.mid_read");
+    }
+    if read_err.is_none() && !pending.is_empty() {
+        match coalesce(&schema, std::mem::take(&mut pending)) {
+            Ok((b, l)) => {
+                let _ = tx.send((b, 0, l)).await;
+            }
+            Err(e) => read_err = Some(e),
+        }
     }
     drop(batches);
     for (c, _) in &inputs[done_file.min(inputs.len())..] {
