@@ -26,7 +26,9 @@ end
 
 complete -c prestige -n "__fish_prestige_needs_command" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
 json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
-ndjson\t'The same document on a single line'"
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_needs_command" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_needs_command" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_needs_command" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
@@ -38,6 +40,8 @@ complete -c prestige -n "__fish_prestige_needs_command" -s V -l version -d 'Prin
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "ingest" -d 'Load NDJSON into rotating Parquet files in a local directory or on S3'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "upload" -d 'Upload finished files to S3: concurrent, multipart, retried, verified'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "compact" -d 'Merge a prefix\'s small Parquet files into target-sized files, crash-safely'
+complete -c prestige -n "__fish_prestige_needs_command" -f -a "scan" -d 'Read Parquet files (local or S3): projection, SQL filters pushed down to statistics, limits'
+complete -c prestige -n "__fish_prestige_needs_command" -f -a "watch" -d 'Poll a local directory or S3 prefix and print one NDJSON event per new file'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "generate-assets" -d 'Write completions and man pages into a directory (used to refresh completions/ and man/)'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -61,7 +65,9 @@ complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l part-size -
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l threads -d 'Decoding threads [default: number of cores]; columns are encoded on two threads per core' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
 json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
-ndjson\t'The same document on a single line'"
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
@@ -76,7 +82,9 @@ complete -c prestige -n "__fish_prestige_using_subcommand upload" -l part-size -
 complete -c prestige -n "__fish_prestige_using_subcommand upload" -l concurrency -d 'Parts and files in flight at once' -r
 complete -c prestige -n "__fish_prestige_using_subcommand upload" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
 json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
-ndjson\t'The same document on a single line'"
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_using_subcommand upload" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand upload" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand upload" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
@@ -102,7 +110,9 @@ complete -c prestige -n "__fish_prestige_using_subcommand compact" -l lock-ttl -
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l state-dir -d 'Where S3 outputs are staged before upload [default: $XDG_STATE_HOME/prestige or ~/.local/state/prestige]' -r -F
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
 json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
-ndjson\t'The same document on a single line'"
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
@@ -115,9 +125,58 @@ complete -c prestige -n "__fish_prestige_using_subcommand compact" -s q -l quiet
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l no-progress -d 'Never show progress bars'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l prefix -d 'Only files named NAME.{millis}[.*].parquet in each location (exact prefix; may contain a folder)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l start -d 'With --prefix: files whose timestamp is after this (RFC 3339, epoch s/ms, or a duration ago like 2h)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l end -d 'With --prefix: files whose timestamp is up to and including this' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -s c -l columns -d 'Columns to print, comma-separated; a struct field as parent.field [default: all]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -s w -l where -d 'SQL condition rows must meet, e.g. "status = \'error\' AND ts >= \'2024-05-01T00:00:00Z\'"' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -s n -l limit -d 'Stop after N rows' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -s o -l out -d 'Write to FILE instead of stdout (format from the extension unless --format is given)' -r -F
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l concurrency -d 'Files read at once [default: two per core locally, 16 on S3]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l batch-size -d 'Rows per batch while reading' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l schema -d 'Print the unified schema of the selected files instead of rows'
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l count -d 'Print only the number of matching rows'
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l stats -d 'At the end, print what was read (files and row groups pruned, bytes read) as one JSON line on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l prefix -d 'File name prefix: NAME.{millis}[.*].parquet (exact match; may contain a folder)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l interval -d 'Time between polls' -r
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l lookback -d 'On the first run (no state yet), emit files from this long ago on' -r
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l start-after -d 'On the first run, emit files with a timestamp after this (RFC 3339, epoch s/ms, or a duration ago)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l state -d 'Remember what was emitted in FILE (written atomically) and resume from it' -r -F
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l safety-window -d 'How late a file may appear, measured by the timestamp in its name, and still be emitted' -r
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l exec -d 'Run CMD (with sh -c) per new file, the event on its stdin and in PRESTIGE_FILE / PRESTIGE_KEY, instead of printing it; stop if it fails (the file is not recorded, so it is retried next time)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l include-compacted -d 'Also emit compaction outputs (.c.parquet); their rows were already delivered through the originals'
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l once -d 'Poll once and exit (for cron)'
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -s V -l version -d 'Print version'
 complete -c prestige -n "__fish_prestige_using_subcommand completions" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
 json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
-ndjson\t'The same document on a single line'"
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_using_subcommand completions" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand completions" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand completions" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
@@ -128,7 +187,9 @@ complete -c prestige -n "__fish_prestige_using_subcommand completions" -s h -l h
 complete -c prestige -n "__fish_prestige_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
 json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
-ndjson\t'The same document on a single line'"
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
@@ -137,9 +198,11 @@ complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s q 
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l no-progress -d 'Never show progress bars'
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s V -l version -d 'Print version'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact completions generate-assets help" -f -a "ingest" -d 'Load NDJSON into rotating Parquet files in a local directory or on S3'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact completions generate-assets help" -f -a "upload" -d 'Upload finished files to S3: concurrent, multipart, retried, verified'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact completions generate-assets help" -f -a "compact" -d 'Merge a prefix\'s small Parquet files into target-sized files, crash-safely'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact completions generate-assets help" -f -a "completions" -d 'Print a shell completion script'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact completions generate-assets help" -f -a "generate-assets" -d 'Write completions and man pages into a directory (used to refresh completions/ and man/)'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact completions generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "ingest" -d 'Load NDJSON into rotating Parquet files in a local directory or on S3'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "upload" -d 'Upload finished files to S3: concurrent, multipart, retried, verified'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "compact" -d 'Merge a prefix\'s small Parquet files into target-sized files, crash-safely'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "scan" -d 'Read Parquet files (local or S3): projection, SQL filters pushed down to statistics, limits'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "watch" -d 'Poll a local directory or S3 prefix and print one NDJSON event per new file'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "completions" -d 'Print a shell completion script'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "generate-assets" -d 'Write completions and man pages into a directory (used to refresh completions/ and man/)'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

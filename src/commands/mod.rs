@@ -4,7 +4,9 @@ pub mod assets;
 pub mod compact;
 pub mod ingest;
 pub mod render;
+pub mod scan;
 pub mod upload;
+pub mod watch;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -73,6 +75,10 @@ pub enum Command {
     Upload(upload::UploadArgs),
     /// Merge a prefix's small Parquet files into target-sized files, crash-safely
     Compact(compact::CompactArgs),
+    /// Read Parquet files (local or S3): projection, SQL filters pushed down to statistics, limits
+    Scan(scan::ScanArgs),
+    /// Poll a local directory or S3 prefix and print one NDJSON event per new file
+    Watch(watch::WatchArgs),
     /// Print a shell completion script
     Completions(assets::CompletionsArgs),
     /// Write completions and man pages into a directory (used to refresh completions/ and man/)
@@ -83,6 +89,8 @@ pub enum Command {
 /// What every command gets besides its own arguments.
 pub struct Context {
     pub format: Format,
+    /// The --format given, if any (commands with their own default use this).
+    pub format_choice: Option<Format>,
     pub progress: bool,
     pub s3: S3Settings,
 }
@@ -91,6 +99,7 @@ impl Context {
     pub fn new(g: &GlobalArgs) -> Self {
         Self {
             format: Format::resolve(g.format),
+            format_choice: g.format,
             progress: !g.no_progress && !g.quiet,
             s3: S3Settings {
                 endpoint_url: g.endpoint_url.clone().filter(|s| !s.is_empty()),
@@ -104,10 +113,19 @@ impl Context {
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context::new(&cli.global);
+    if let Some(f) = cli.global.format
+        && !f.is_report_format()
+        && !matches!(cli.command, Command::Scan(_))
+    {
+        let name = clap::ValueEnum::to_possible_value(&f).map(|v| v.get_name().to_string()).unwrap_or_default();
+        return Err(crate::engine::error::Error::Config(format!("--format {name} applies to scan output only")).into());
+    }
     match cli.command {
         Command::Ingest(a) => ingest::run(a, &ctx).await,
         Command::Upload(a) => upload::run(a, &ctx).await,
         Command::Compact(a) => compact::run(a, &ctx).await,
+        Command::Scan(a) => scan::run(a, &ctx).await,
+        Command::Watch(a) => watch::run(a, &ctx).await,
         Command::Completions(a) => assets::completions(a),
         Command::GenerateAssets(a) => assets::generate(a),
     }

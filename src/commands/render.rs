@@ -17,13 +17,22 @@ pub enum Format {
     Table,
     /// One pretty-printed JSON document (default when stdout is not a terminal)
     Json,
-    /// The same document on a single line
+    /// The same document on a single line (scan: one JSON object per row)
     Ndjson,
+    /// Comma-separated values with a header (scan only)
+    Csv,
+    /// A Parquet file (scan only; with --out FILE or a redirected stdout)
+    Parquet,
 }
 
 impl Format {
     pub fn resolve(choice: Option<Format>) -> Format {
         choice.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Json })
+    }
+
+    /// Whether reports (as opposed to scanned rows) can be printed this way.
+    pub fn is_report_format(self) -> bool {
+        matches!(self, Format::Table | Format::Json | Format::Ndjson)
     }
 }
 
@@ -31,7 +40,7 @@ impl Format {
 pub fn print_report<T: Serialize>(format: Format, report: &T, table: impl FnOnce(&T) -> String) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
-        Format::Table => writeln!(out, "{}", table(report))?,
+        Format::Table | Format::Csv | Format::Parquet => writeln!(out, "{}", table(report))?,
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, report)?;
             writeln!(out)?;

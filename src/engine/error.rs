@@ -58,24 +58,35 @@ pub enum Error {
         source: parquet::errors::ParquetError,
     },
 
+    #[error("{path}: not readable as Parquet: {source}")]
+    UnreadableParquet {
+        path: String,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+
     #[error("interrupted; finished the current file and stopped")]
     Interrupted,
 
     #[error("{what}")]
     Busy { what: String },
+
+    #[error("--exec {command:?} failed for {file} ({status}); the file stays unmarked and is retried next time")]
+    HookFailed { command: String, file: String, status: String },
 }
 
 impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::BadLine { .. } | Error::BadInput { .. } => ErrorKind::BadInput,
+            Error::BadLine { .. } | Error::BadInput { .. } | Error::UnreadableParquet { .. } => ErrorKind::BadInput,
+            Error::Parquet { .. } => ErrorKind::Other,
             Error::Schema { .. } | Error::Config(_) => ErrorKind::Config,
             Error::Io { .. } | Error::Storage { .. } | Error::AccessDenied { .. } | Error::NotFound { .. } => {
                 ErrorKind::Storage
             }
-            Error::Parquet { .. } => ErrorKind::Other,
             Error::Interrupted => ErrorKind::Interrupted,
             Error::Busy { .. } => ErrorKind::Busy,
+            Error::HookFailed { .. } => ErrorKind::Other,
         }
     }
 

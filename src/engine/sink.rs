@@ -233,6 +233,8 @@ impl RollingWriter {
             if let Some(m) = max_rows {
                 take = take.min((m - c.rows) as usize);
             }
+            // Never overfill the row group: --row-group-rows is a maximum.
+            take = take.min(row_group_rows.saturating_sub(c.writer.rows_in_group()).max(1));
             if let Some(mb) = max_bytes {
                 // Feed slices of about 1/50 of the target so the size check is fine-grained.
                 let bpr = c.bytes_per_row().or(known_bpr).unwrap_or(64.0);

@@ -6,4 +6,6 @@ mod compact;
 mod ingest;
 mod ingest_bad_input;
 mod ingest_crash;
+mod scan;
 mod upload;
+mod watch;

@@ -1,0 +1,415 @@
+//! `prestige scan`: read Parquet files or S3 objects with a projection, a SQL filter and a limit; print the rows
+//! (table, JSON, NDJSON, CSV or Parquet), the unified schema, or the row count.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use clap::Args;
+
+use super::render::{self, Format};
+use super::{Context, exit};
+use crate::engine::error::Error;
+use crate::engine::progress::Progress;
+use crate::engine::scan::{self, ScanOptions, ScanPlan};
+use crate::engine::schema::schema_to_json;
+use crate::engine::units::parse_time;
+
+#[derive(Debug, Args)]
+#[command(after_long_help = "Examples:\n  prestige scan ./lake --prefix events --where \"status = 'error'\" --limit 20\n  \
+prestige scan s3://bucket/raw --prefix events --start 1h --columns id,ts,geo.country --format csv\n  \
+prestige scan 'out/*.parquet' --where \"ts >= TIMESTAMP '2024-05-01 00:00:00' AND id IN (1, 2)\" --count\n  \
+prestige scan ./lake --schema\n\n\
+--where takes a SQL condition: = <> < <= > >=, AND, OR, NOT, IN (...), BETWEEN, IS [NOT] NULL, [NOT] LIKE,\n\
+ILIKE; literals: numbers, 'strings', true/false, NULL, DATE '2024-05-01', TIMESTAMP '2024-05-01 12:00:00'\n\
+(a plain string compared with a date or timestamp column is read as one). It is checked against row-group\n\
+statistics and page indexes first, so data that cannot match is never read.")]
+pub struct ScanArgs {
+    /// Parquet files, directories, glob patterns ('data/*.parquet'), s3://bucket/key.parquet or s3://bucket/dir
+    #[arg(value_name = "LOCATION", required = true)]
+    pub locations: Vec<String>,
+    /// Only files named NAME.{millis}[.*].parquet in each location (exact prefix; may contain a folder)
+    #[arg(long, value_name = "NAME")]
+    pub prefix: Option<String>,
+    /// With --prefix: files whose timestamp is after this (RFC 3339, epoch s/ms, or a duration ago like 2h)
+    #[arg(long, value_name = "TIME", requires = "prefix")]
+    pub start: Option<String>,
+    /// With --prefix: files whose timestamp is up to and including this
+    #[arg(long, value_name = "TIME", requires = "prefix")]
+    pub end: Option<String>,
+    /// Columns to print, comma-separated; a struct field as parent.field [default: all]
+    #[arg(long, short = 'c', value_name = "COLUMNS", value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+    /// SQL condition rows must meet, e.g. "status = 'error' AND ts >= '2024-05-01T00:00:00Z'"
+    #[arg(long = "where", short = 'w', value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Stop after N rows
+    #[arg(long, short = 'n', value_name = "N")]
+    pub limit: Option<u64>,
+    /// Write to FILE instead of stdout (format from the extension unless --format is given)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print the unified schema of the selected files instead of rows
+    #[arg(long, conflicts_with = "count")]
+    pub schema: bool,
+    /// Print only the number of matching rows
+    #[arg(long)]
+    pub count: bool,
+    /// At the end, print what was read (files and row groups pruned, bytes read) as one JSON line on stderr
+    #[arg(long)]
+    pub stats: bool,
+    /// Files read at once [default: two per core locally, 16 on S3]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub concurrency: Option<u64>,
+    /// Rows per batch while reading
+    #[arg(long, default_value_t = 8192, value_name = "N", hide = true)]
+    pub batch_size: usize,
+}
+
+/// Rows shown by the table format; the footer still counts them all.
+const TABLE_ROWS: usize = 1000;
+/// Longer cell values are cut in the table format.
+const TABLE_CELL_CHARS: usize = 40;
+
+impl ScanArgs {
+    fn options(&self, ctx: &Context) -> anyhow::Result<ScanOptions> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let time = |t: &Option<String>| -> anyhow::Result<Option<i64>> {
+            Ok(match t {
+                Some(t) => Some(parse_time(t, now).map_err(Error::Config)?),
+                None => None,
+            })
+        };
+        let prefix = self.prefix.as_ref().map(|p| p.trim_matches('/').to_string());
+        if prefix.as_deref().is_some_and(str::is_empty) {
+            return Err(Error::Config("--prefix must name files, e.g. --prefix events".into()).into());
+        }
+        Ok(ScanOptions {
+            locations: self.locations.clone(),
+            prefix,
+            start_ms: time(&self.start)?,
+            end_ms: time(&self.end)?,
+            columns: self.columns.clone(),
+            filter: self.filter.clone(),
+            limit: self.limit,
+            batch_size: self.batch_size,
+            concurrency: self.concurrency.map(|c| c as usize),
+            s3: ctx.s3.clone(),
+        })
+    }
+
+    /// Rows go to a terminal as a table and to pipes as NDJSON; `--out` picks by extension.
+    fn format(&self, ctx: &Context) -> Format {
+        if let Some(f) = ctx.format_choice {
+            return f;
+        }
+        if let Some(out) = &self.out {
+            return match out.extension().and_then(|e| e.to_str()) {
+                Some("parquet") => Format::Parquet,
+                Some("csv") => Format::Csv,
+                Some("json") => Format::Json,
+                _ => Format::Ndjson,
+            };
+        }
+        if std::io::stdout().is_terminal() { Format::Table } else { Format::Ndjson }
+    }
+}
+
+pub async fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let opts = args.options(ctx)?;
+    let format = args.format(ctx);
+    if format == Format::Parquet && args.out.is_none() && std::io::stdout().is_terminal() {
+        return Err(Error::Config("--format parquet writes binary data: give --out FILE or redirect stdout".into()).into());
+    }
+    let what = format!("scan {}", args.locations.join(" "));
+    let plan = scan::plan(&opts).await.with_context(|| what.clone())?;
+    let stats = plan.stats();
+    let result = if args.schema {
+        print_schema(&plan.schema, format, args.out.as_deref())
+    } else if args.count {
+        let n = plan.count().await.with_context(|| what.clone())?;
+        print_count(n, format, args.out.as_deref())
+    } else {
+        write_rows(plan, format, args.out.clone(), ctx.progress).await.with_context(|| what.clone())
+    };
+    if args.stats {
+        eprintln!("{}", serde_json::to_string(&stats.snapshot())?);
+    }
+    tracing::info!("{what}: {}", serde_json::to_string(&stats.snapshot())?);
+    result?;
+    Ok(ExitCode::from(exit::OK))
+}
+
+/// Where output goes: stdout, or a hidden temp file beside `--out` that is renamed into place only when
+/// complete (a failed scan leaves no partial file).
+struct Output {
+    writer: Box<dyn Write + Send>,
+    /// (temp file, final path) for `--out`.
+    file: Option<(PathBuf, PathBuf)>,
+}
+
+impl Output {
+    fn open(out: Option<&Path>) -> anyhow::Result<Self> {
+        let Some(path) = out else {
+            return Ok(Self { writer: Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout())), file: None });
+        };
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+        let f = std::fs::File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
+        Ok(Self { writer: Box::new(std::io::BufWriter::with_capacity(1 << 20, f)), file: Some((tmp, path.to_path_buf())) })
+    }
+
+    /// Flushes, and moves a `--out` file into place.
+    fn close(mut self, writer: Option<Box<dyn Write + Send>>) -> anyhow::Result<()> {
+        if let Some(w) = writer {
+            self.writer = w;
+        }
+        self.writer.flush()?;
+        if let Some((tmp, dest)) = self.file.take() {
+            std::fs::rename(&tmp, &dest).map_err(|e| Error::io("rename", &dest, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if let Some((tmp, _)) = &self.file {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+fn print_schema(schema: &Schema, format: Format, out: Option<&Path>) -> anyhow::Result<()> {
+    let mut o = Output::open(out)?;
+    let w = &mut o.writer;
+    let doc = schema_to_json(schema);
+    match format {
+        Format::Json => writeln!(w, "{}", serde_json::to_string_pretty(&doc)?)?,
+        Format::Ndjson => writeln!(w, "{}", serde_json::to_string(&doc)?)?,
+        Format::Parquet => return Err(Error::Config("--schema prints as table, json, ndjson or csv".into()).into()),
+        Format::Table | Format::Csv => {
+            let fields = doc["fields"].as_array().cloned().unwrap_or_default();
+            if format == Format::Csv {
+                writeln!(w, "name,type,nullable")?;
+                for f in fields {
+                    writeln!(w, "{},\"{}\",{}", f["name"].as_str().unwrap_or(""), f["type"].as_str().unwrap_or(""), f["nullable"])?;
+                }
+            } else {
+                let mut t = render::table(&["column", "type", "nullable"]);
+                for f in fields {
+                    t.add_row(vec![
+                        f["name"].as_str().unwrap_or("").to_string(),
+                        f["type"].as_str().unwrap_or("").to_string(),
+                        f["nullable"].to_string(),
+                    ]);
+                }
+                writeln!(w, "{t}")?;
+            }
+        }
+    }
+    o.close(None)
+}
+
+fn print_count(n: u64, format: Format, out: Option<&Path>) -> anyhow::Result<()> {
+    let mut o = Output::open(out)?;
+    let w = &mut o.writer;
+    match format {
+        Format::Json | Format::Ndjson => writeln!(w, "{}", serde_json::json!({ "rows": n }))?,
+        Format::Table | Format::Csv => writeln!(w, "{n}")?,
+        Format::Parquet => return Err(Error::Config("--count prints as table, json, ndjson or csv".into()).into()),
+    }
+    o.close(None)
+}
+
+/// Records whether the reader of our output went away, so a closed pipe (`| head`) ends the scan quietly.
+struct PipeGuard<W> {
+    inner: W,
+    closed: Arc<AtomicBool>,
+}
+
+impl<W: Write> Write for PipeGuard<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| self.note(e))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().inspect_err(|e| self.note(e))
+    }
+}
+
+impl<W> PipeGuard<W> {
+    fn note(&self, e: &std::io::Error) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            self.closed.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+type Sink = PipeGuard<Box<dyn Write + Send>>;
+
+/// The row encoders, one per format.
+enum RowWriter {
+    Json(arrow_json::Writer<Sink, arrow_json::writer::JsonArray>),
+    Ndjson(arrow_json::Writer<Sink, arrow_json::writer::LineDelimited>),
+    Csv(arrow::csv::Writer<Sink>),
+    Parquet(parquet::arrow::ArrowWriter<Sink>),
+    Table { sink: Sink, schema: SchemaRef, shown: Vec<RecordBatch>, rows: u64 },
+}
+
+/// CSV cells cannot hold nested values: structs and lists are written as their display text.
+fn csv_schema(schema: &Schema) -> SchemaRef {
+    Arc::new(Schema::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| if f.data_type().is_nested() { Field::new(f.name(), DataType::Utf8, true) } else { f.as_ref().clone() })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+fn display_strings(a: &ArrayRef) -> anyhow::Result<ArrayRef> {
+    let fmt = ArrayFormatter::try_new(a.as_ref(), &FormatOptions::default())?;
+    let values: arrow::array::StringArray =
+        (0..a.len()).map(|i| a.is_valid(i).then(|| fmt.value(i).to_string())).collect();
+    Ok(Arc::new(values))
+}
+
+impl RowWriter {
+    fn new(format: Format, sink: Sink, schema: SchemaRef) -> anyhow::Result<Self> {
+        Ok(match format {
+            Format::Json => Self::Json(arrow_json::WriterBuilder::new().with_explicit_nulls(true).build(sink)),
+            Format::Ndjson => Self::Ndjson(arrow_json::WriterBuilder::new().with_explicit_nulls(true).build(sink)),
+            Format::Csv => Self::Csv(arrow::csv::WriterBuilder::new().with_header(true).build(sink)),
+            Format::Parquet => {
+                let props = parquet::file::properties::WriterProperties::builder()
+                    .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
+                    .build();
+                Self::Parquet(parquet::arrow::ArrowWriter::try_new(sink, schema, Some(props))?)
+            }
+            Format::Table => Self::Table { sink, schema, shown: Vec::new(), rows: 0 },
+        })
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> anyhow::Result<()> {
+        match self {
+            Self::Json(w) => w.write(batch)?,
+            Self::Ndjson(w) => w.write(batch)?,
+            Self::Csv(w) => {
+                if batch.schema().fields().iter().any(|f| f.data_type().is_nested()) {
+                    let cols = batch
+                        .columns()
+                        .iter()
+                        .map(|c| if c.data_type().is_nested() { display_strings(c) } else { Ok(c.clone()) })
+                        .collect::<anyhow::Result<Vec<_>>>()?;
+                    w.write(&RecordBatch::try_new(csv_schema(&batch.schema()), cols)?)?
+                } else {
+                    w.write(batch)?
+                }
+            }
+            Self::Parquet(w) => w.write(batch)?,
+            Self::Table { shown, rows, .. } => {
+                let have: usize = shown.iter().map(|b| b.num_rows()).sum();
+                if have < TABLE_ROWS {
+                    shown.push(batch.slice(0, batch.num_rows().min(TABLE_ROWS - have)));
+                }
+                *rows += batch.num_rows() as u64;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> anyhow::Result<Box<dyn Write + Send>> {
+        let sink = match self {
+            Self::Json(mut w) => {
+                w.finish()?;
+                let mut sink = w.into_inner();
+                writeln!(sink)?;
+                sink
+            }
+            Self::Ndjson(mut w) => {
+                w.finish()?;
+                w.into_inner()
+            }
+            Self::Csv(w) => w.into_inner(),
+            Self::Parquet(w) => w.into_inner()?,
+            Self::Table { mut sink, schema, shown, rows } => {
+                let text = table(&schema, &shown, rows)?;
+                writeln!(sink, "{text}")?;
+                sink
+            }
+        };
+        Ok(sink.inner)
+    }
+}
+
+fn table(schema: &Schema, batches: &[RecordBatch], rows: u64) -> anyhow::Result<String> {
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let mut t = render::table(&names);
+    let opts = FormatOptions::default().with_null("NULL");
+    for b in batches {
+        let fmts = b.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &opts)).collect::<Result<Vec<_>, _>>()?;
+        for i in 0..b.num_rows() {
+            t.add_row(fmts.iter().map(|f| {
+                let s = f.value(i).to_string();
+                if s.chars().count() > TABLE_CELL_CHARS {
+                    format!("{}…", s.chars().take(TABLE_CELL_CHARS - 1).collect::<String>())
+                } else {
+                    s
+                }
+            }));
+        }
+    }
+    let shown: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let footer = if (shown as u64) < rows {
+        format!("{rows} rows (first {shown} shown; --format ndjson or csv prints all)")
+    } else if rows == 1 {
+        "1 row".to_string()
+    } else {
+        format!("{rows} rows")
+    };
+    Ok(format!("{t}\n{footer}"))
+}
+
+/// Streams the scan's batches into the chosen format on a blocking thread, with progress on a terminal.
+async fn write_rows(plan: ScanPlan, format: Format, out: Option<PathBuf>, progress: bool) -> anyhow::Result<()> {
+    let mut stream = plan.execute();
+    let stats = stream.stats();
+    let closed = Arc::new(AtomicBool::new(false));
+    let guard_flag = closed.clone();
+    let schema = stream.schema.clone();
+    let mut writer_task = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut output = Output::open(out.as_deref())?;
+        let writer = std::mem::replace(&mut output.writer, Box::new(std::io::sink()));
+        let mut rw = RowWriter::new(format, PipeGuard { inner: writer, closed: guard_flag }, schema)?;
+        while let Some(b) = stream.batches.blocking_recv() {
+            rw.write(&b?)?;
+        }
+        output.close(Some(rw.finish()?))
+    });
+    let bar = render::TermProgress::new(progress);
+    bar.start("scan", Some(stats.snapshot().bytes_total));
+    let mut shown = 0;
+    let result = loop {
+        tokio::select! {
+            r = &mut writer_task => break r,
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {
+                let now = stats.snapshot().bytes_read;
+                bar.advance(now.saturating_sub(shown));
+                shown = now;
+            }
+        }
+    };
+    bar.finish();
+    match result? {
+        Err(_) if closed.load(Ordering::Relaxed) => Ok(()),
+        other => other,
+    }
+}

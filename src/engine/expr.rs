@@ -1,0 +1,830 @@
+//! `--where` expressions: a SQL boolean expression (parsed by sqlparser in DuckDB's dialect) bound to a schema,
+//! evaluated with Arrow kernels, and turned into "may this row group / page match?" tests over Parquet
+//! min/max/null-count statistics.
+//!
+//! Supported: column references (`a`, `"odd name"`, `geo.city` for struct fields), literals (numbers, strings,
+//! booleans, NULL, `DATE '…'`, `TIMESTAMP '…'`), `= <> != < <= > >=`, `AND OR NOT`, `IN (…)`, `BETWEEN`,
+//! `IS [NOT] NULL`, `[NOT] LIKE` / `ILIKE`, parentheses. Comparisons follow SQL: NULL compares as unknown and
+//! unknown rows are not selected. A string literal compared with a date or timestamp column is parsed as one.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Datum, RecordBatch, Scalar, StringArray, UInt64Array, make_array,
+    new_null_array,
+};
+use arrow::buffer::NullBuffer;
+use arrow::compute::kernels::{cmp, comparison};
+use arrow::compute::{CastOptions, cast_with_options};
+use arrow::datatypes::{DataType, Schema};
+use arrow::error::ArrowError;
+use sqlparser::ast::{self as sql, BinaryOperator, UnaryOperator};
+use sqlparser::dialect::DuckDbDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Token;
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+}
+
+impl CmpOp {
+    /// `a op b` ⇔ `b op.flip() a`.
+    fn flip(self) -> Self {
+        match self {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::LtEq => CmpOp::GtEq,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::GtEq => CmpOp::LtEq,
+            o => o,
+        }
+    }
+    /// `NOT (a op b)` ⇔ `a op.negate() b` (for non-null operands).
+    fn negate(self) -> Self {
+        match self {
+            CmpOp::Eq => CmpOp::NotEq,
+            CmpOp::NotEq => CmpOp::Eq,
+            CmpOp::Lt => CmpOp::GtEq,
+            CmpOp::LtEq => CmpOp::Gt,
+            CmpOp::Gt => CmpOp::LtEq,
+            CmpOp::GtEq => CmpOp::Lt,
+        }
+    }
+    fn kernel(self, l: &dyn Datum, r: &dyn Datum) -> Result<BooleanArray, ArrowError> {
+        match self {
+            CmpOp::Eq => cmp::eq(l, r),
+            CmpOp::NotEq => cmp::neq(l, r),
+            CmpOp::Lt => cmp::lt(l, r),
+            CmpOp::LtEq => cmp::lt_eq(l, r),
+            CmpOp::Gt => cmp::gt(l, r),
+            CmpOp::GtEq => cmp::gt_eq(l, r),
+        }
+    }
+}
+
+/// A literal as written, typed once it meets a column.
+#[derive(Debug, Clone)]
+enum Lit {
+    /// An integer, kept as text.
+    Int(String),
+    /// A number with a fraction or exponent, kept as text so decimals stay exact.
+    Num(String),
+    Str(String),
+    Bool(bool),
+    Null,
+}
+
+/// The parsed, not yet typed expression.
+#[derive(Debug, Clone)]
+enum Ast {
+    Column(Vec<String>),
+    Lit(Lit),
+    Cmp(CmpOp, Box<Ast>, Box<Ast>),
+    And(Box<Ast>, Box<Ast>),
+    Or(Box<Ast>, Box<Ast>),
+    Not(Box<Ast>),
+    IsNull(Box<Ast>, bool),
+    In(Box<Ast>, Vec<Ast>, bool),
+    Like { expr: Box<Ast>, pattern: String, negated: bool, case_insensitive: bool },
+}
+
+/// A typed expression, ready to evaluate against batches of the schema it was bound to.
+#[derive(Debug, Clone)]
+pub enum Expr {
+    /// A top-level column, or a field inside a struct column (`path` non-empty).
+    Column { name: String, path: Vec<String>, data_type: DataType },
+    Cast(Box<Expr>, DataType),
+    /// A one-element array.
+    Lit(ArrayRef),
+    Cmp(CmpOp, Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    IsNull(Box<Expr>, bool),
+    Like { expr: Box<Expr>, pattern: String, negated: bool, case_insensitive: bool },
+}
+
+/// Parses `text` as a boolean SQL expression.
+fn parse(text: &str) -> Result<Ast, String> {
+    let dialect = DuckDbDialect {};
+    let mut p = Parser::new(&dialect).try_with_sql(text).map_err(|e| e.to_string())?;
+    let e = p.parse_expr().map_err(|e| e.to_string())?;
+    let next = p.peek_token();
+    if next.token != Token::EOF {
+        return Err(format!("unexpected {} after the expression", next.token));
+    }
+    from_sql(&e)
+}
+
+fn from_sql(e: &sql::Expr) -> Result<Ast, String> {
+    use sql::Expr as E;
+    Ok(match e {
+        E::Identifier(i) => Ast::Column(vec![i.value.clone()]),
+        E::CompoundIdentifier(parts) => Ast::Column(parts.iter().map(|i| i.value.clone()).collect()),
+        E::Nested(inner) => from_sql(inner)?,
+        E::Value(v) => Ast::Lit(literal(&v.value)?),
+        E::TypedString(t) => {
+            let text = match &t.value.value {
+                sql::Value::SingleQuotedString(s) | sql::Value::DoubleQuotedString(s) => s.clone(),
+                other => return Err(format!("unsupported typed literal {other}")),
+            };
+            match t.data_type {
+                sql::DataType::Date
+                | sql::DataType::Timestamp(..)
+                | sql::DataType::Datetime(_)
+                | sql::DataType::TimestampNtz(_) => Ast::Lit(Lit::Str(text)),
+                ref other => return Err(format!("unsupported typed literal {other} '{text}'")),
+            }
+        }
+        E::UnaryOp { op: UnaryOperator::Not, expr } => Ast::Not(Box::new(from_sql(expr)?)),
+        E::UnaryOp { op: UnaryOperator::Minus, expr } => match from_sql(expr)? {
+            Ast::Lit(Lit::Int(t)) => Ast::Lit(Lit::Int(format!("-{t}"))),
+            Ast::Lit(Lit::Num(t)) => Ast::Lit(Lit::Num(format!("-{t}"))),
+            _ => return Err(format!("unsupported expression {e}: minus applies to number literals only")),
+        },
+        E::UnaryOp { op: UnaryOperator::Plus, expr } => from_sql(expr)?,
+        E::BinaryOp { left, op, right } => {
+            let (l, r) = (Box::new(from_sql(left)?), Box::new(from_sql(right)?));
+            match op {
+                BinaryOperator::And => Ast::And(l, r),
+                BinaryOperator::Or => Ast::Or(l, r),
+                BinaryOperator::Eq => Ast::Cmp(CmpOp::Eq, l, r),
+                BinaryOperator::NotEq => Ast::Cmp(CmpOp::NotEq, l, r),
+                BinaryOperator::Lt => Ast::Cmp(CmpOp::Lt, l, r),
+                BinaryOperator::LtEq => Ast::Cmp(CmpOp::LtEq, l, r),
+                BinaryOperator::Gt => Ast::Cmp(CmpOp::Gt, l, r),
+                BinaryOperator::GtEq => Ast::Cmp(CmpOp::GtEq, l, r),
+                other => return Err(format!("unsupported operator {other} (use comparisons, AND, OR, NOT)")),
+            }
+        }
+        E::IsNull(x) => Ast::IsNull(Box::new(from_sql(x)?), false),
+        E::IsNotNull(x) => Ast::IsNull(Box::new(from_sql(x)?), true),
+        E::InList { expr, list, negated } => {
+            Ast::In(Box::new(from_sql(expr)?), list.iter().map(from_sql).collect::<Result<_, _>>()?, *negated)
+        }
+        E::Between { expr, negated, low, high } => {
+            let x = from_sql(expr)?;
+            let inside = Ast::And(
+                Box::new(Ast::Cmp(CmpOp::GtEq, Box::new(x.clone()), Box::new(from_sql(low)?))),
+                Box::new(Ast::Cmp(CmpOp::LtEq, Box::new(x), Box::new(from_sql(high)?))),
+            );
+            if *negated { Ast::Not(Box::new(inside)) } else { inside }
+        }
+        E::Like { negated, any: false, expr, pattern, escape_char: None } => like(expr, pattern, *negated, false)?,
+        E::ILike { negated, any: false, expr, pattern, escape_char: None } => like(expr, pattern, *negated, true)?,
+        other => return Err(format!("unsupported expression {other}")),
+    })
+}
+
+fn like(expr: &sql::Expr, pattern: &sql::Expr, negated: bool, case_insensitive: bool) -> Result<Ast, String> {
+    let pattern = match from_sql(pattern)? {
+        Ast::Lit(Lit::Str(s)) => s,
+        _ => return Err(format!("LIKE needs a string pattern, got {pattern}")),
+    };
+    Ok(Ast::Like { expr: Box::new(from_sql(expr)?), pattern, negated, case_insensitive })
+}
+
+fn literal(v: &sql::Value) -> Result<Lit, String> {
+    use sql::Value as V;
+    Ok(match v {
+        V::Number(t, _) if t.contains(['.', 'e', 'E']) => Lit::Num(t.clone()),
+        V::Number(t, _) => Lit::Int(t.clone()),
+        V::SingleQuotedString(s) | V::EscapedStringLiteral(s) => Lit::Str(s.clone()),
+        V::Boolean(b) => Lit::Bool(*b),
+        V::Null => Lit::Null,
+        V::DoubleQuotedString(s) => return Err(format!("\"{s}\" is a column name in SQL; strings use single quotes")),
+        other => return Err(format!("unsupported literal {other}")),
+    })
+}
+
+fn is_int(t: &DataType) -> bool {
+    t.is_integer()
+}
+
+fn is_string(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+fn strict() -> CastOptions<'static> {
+    CastOptions { safe: false, ..Default::default() }
+}
+
+/// Casts a one-element array, failing instead of producing null.
+fn cast1(a: &ArrayRef, to: &DataType) -> Result<ArrayRef, String> {
+    let out = cast_with_options(a, to, &strict()).map_err(|e| e.to_string())?;
+    if out.null_count() > a.null_count() {
+        return Err(format!("does not fit {to}"));
+    }
+    Ok(out)
+}
+
+fn text_array(s: &str) -> ArrayRef {
+    Arc::new(StringArray::from(vec![s]))
+}
+
+/// Decimal digits after the point in a numeric literal like `12.345` (exponents count as "many").
+fn literal_scale(text: &str) -> Option<i8> {
+    if text.contains(['e', 'E']) {
+        return None;
+    }
+    Some(text.split_once('.').map_or(0, |(_, f)| f.len()) as i8)
+}
+
+/// A bound operand: either already typed (a column) or a literal waiting for a type.
+enum Operand {
+    Typed(Expr),
+    Lit(Lit),
+}
+
+/// Binds `text` against `schema`; errors name the column or literal at fault.
+pub fn bind(text: &str, schema: &Schema) -> Result<Expr, String> {
+    let ast = parse(text)?;
+    let e = bind_bool(&ast, schema)?;
+    Ok(e)
+}
+
+fn bind_bool(a: &Ast, schema: &Schema) -> Result<Expr, String> {
+    let e = match a {
+        Ast::And(l, r) => Expr::And(Box::new(bind_bool(l, schema)?), Box::new(bind_bool(r, schema)?)),
+        Ast::Or(l, r) => Expr::Or(Box::new(bind_bool(l, schema)?), Box::new(bind_bool(r, schema)?)),
+        Ast::Not(x) => Expr::Not(Box::new(bind_bool(x, schema)?)),
+        Ast::Cmp(op, l, r) => bind_cmp(*op, l, r, schema)?,
+        Ast::In(x, list, negated) => {
+            let mut any: Option<Expr> = None;
+            for item in list {
+                let eq = bind_cmp(CmpOp::Eq, x, item, schema)?;
+                any = Some(match any {
+                    None => eq,
+                    Some(prev) => Expr::Or(Box::new(prev), Box::new(eq)),
+                });
+            }
+            let any = any.ok_or("IN needs at least one value")?;
+            if *negated { Expr::Not(Box::new(any)) } else { any }
+        }
+        Ast::IsNull(x, negated) => match operand(x, schema)? {
+            Operand::Typed(e) => Expr::IsNull(Box::new(e), *negated),
+            Operand::Lit(l) => Expr::Lit(Arc::new(BooleanArray::from(vec![matches!(l, Lit::Null) != *negated]))),
+        },
+        Ast::Like { expr, pattern, negated, case_insensitive } => {
+            let e = match operand(expr, schema)? {
+                Operand::Typed(e) => e,
+                Operand::Lit(l) => Expr::Lit(lit_array(&l, &DataType::Utf8)?),
+            };
+            let t = e.data_type();
+            if !is_string(&t) {
+                return Err(format!("LIKE needs a string, but {} is {t}", e.describe()));
+            }
+            Expr::Like { expr: Box::new(e), pattern: pattern.clone(), negated: *negated, case_insensitive: *case_insensitive }
+        }
+        Ast::Column(_) => {
+            let e = match operand(a, schema)? {
+                Operand::Typed(e) => e,
+                Operand::Lit(_) => unreachable!("a column reference binds to a column"),
+            };
+            if e.data_type() != DataType::Boolean {
+                return Err(format!("{} is {}, not a boolean condition", e.describe(), e.data_type()));
+            }
+            e
+        }
+        Ast::Lit(Lit::Bool(b)) => Expr::Lit(Arc::new(BooleanArray::from(vec![*b]))),
+        Ast::Lit(Lit::Null) => Expr::Lit(new_null_array(&DataType::Boolean, 1)),
+        Ast::Lit(l) => return Err(format!("{l:?} is not a boolean condition")),
+    };
+    Ok(e)
+}
+
+fn operand(a: &Ast, schema: &Schema) -> Result<Operand, String> {
+    match a {
+        Ast::Column(path) => Ok(Operand::Typed(column(path, schema)?)),
+        Ast::Lit(l) => Ok(Operand::Lit(l.clone())),
+        other => Ok(Operand::Typed(bind_bool(other, schema)?)),
+    }
+}
+
+/// Resolves `a.b.c`: the longest top-level column name that matches a dotted prefix, then struct fields.
+pub fn column(path: &[String], schema: &Schema) -> Result<Expr, String> {
+    for split in (1..=path.len()).rev() {
+        let name = path[..split].join(".");
+        let Ok(field) = schema.field_with_name(&name) else { continue };
+        let mut data_type = field.data_type().clone();
+        for part in &path[split..] {
+            data_type = match &data_type {
+                DataType::Struct(fields) => match fields.iter().find(|f| f.name() == part) {
+                    Some(f) => f.data_type().clone(),
+                    None => return Err(format!("struct column {name:?} has no field {part:?}")),
+                },
+                other => return Err(format!("column {name:?} is {other}, not a struct with field {part:?}")),
+            };
+        }
+        return Ok(Expr::Column { name, path: path[split..].to_vec(), data_type });
+    }
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    Err(format!("no column {:?} (columns: {})", path.join("."), names.join(", ")))
+}
+
+/// The literal `l` as a one-element array of type `t`.
+fn lit_array(l: &Lit, t: &DataType) -> Result<ArrayRef, String> {
+    let text = match l {
+        Lit::Null => return Ok(new_null_array(t, 1)),
+        Lit::Bool(b) if *t == DataType::Boolean => return Ok(Arc::new(BooleanArray::from(vec![*b]))),
+        Lit::Bool(b) => return Err(format!("cannot compare {t} with {b}")),
+        Lit::Int(s) | Lit::Num(s) if is_string(t) => return Err(format!("cannot compare {t} with the number {s}")),
+        Lit::Int(s) | Lit::Num(s) | Lit::Str(s) => s,
+    };
+    if matches!(l, Lit::Int(_) | Lit::Num(_)) && !t.is_numeric() {
+        return Err(format!("cannot compare {t} with the number {text}"));
+    }
+    cast1(&text_array(text), t).map_err(|e| format!("cannot read '{text}' as {t}: {e}"))
+}
+
+fn bind_cmp(op: CmpOp, l: &Ast, r: &Ast, schema: &Schema) -> Result<Expr, String> {
+    let (l, r) = (operand(l, schema)?, operand(r, schema)?);
+    let (le, re) = match (l, r) {
+        (Operand::Typed(a), Operand::Typed(b)) => coerce_pair(a, b)?,
+        (Operand::Typed(a), Operand::Lit(b)) => coerce_lit(a, &b)?,
+        (Operand::Lit(a), Operand::Typed(b)) => {
+            let (b, a) = coerce_lit(b, &a)?;
+            (a, b)
+        }
+        (Operand::Lit(a), Operand::Lit(b)) => {
+            let t = match (&a, &b) {
+                (Lit::Num(_), _) | (_, Lit::Num(_)) => DataType::Float64,
+                (Lit::Int(_), _) | (_, Lit::Int(_)) => DataType::Int64,
+                (Lit::Bool(_), _) | (_, Lit::Bool(_)) => DataType::Boolean,
+                _ => DataType::Utf8,
+            };
+            (Expr::Lit(lit_array(&a, &t)?), Expr::Lit(lit_array(&b, &t)?))
+        }
+    };
+    Ok(Expr::Cmp(op, Box::new(le), Box::new(re)))
+}
+
+fn cast_to(e: Expr, t: &DataType) -> Expr {
+    if e.data_type() == *t { e } else { Expr::Cast(Box::new(e), t.clone()) }
+}
+
+/// Types a literal against a typed operand: the literal takes the operand's type when it fits exactly;
+/// otherwise both widen (integer columns against fractions compare as float64, decimals to a finer scale).
+fn coerce_lit(e: Expr, l: &Lit) -> Result<(Expr, Expr), String> {
+    let t = e.data_type();
+    let what = e.describe();
+    match (l, &t) {
+        (Lit::Num(s), t) if is_int(t) => Ok((cast_to(e, &DataType::Float64), Expr::Lit(lit_array(&Lit::Num(s.clone()), &DataType::Float64)?))),
+        (Lit::Int(s), t) if is_int(t) && lit_array(l, t).is_err() => {
+            let wide = lit_array(&Lit::Int(s.clone()), &DataType::Int64).map_err(|e| format!("{what}: {e}"))?;
+            Ok((cast_to(e, &DataType::Int64), Expr::Lit(wide)))
+        }
+        (Lit::Int(s) | Lit::Num(s), DataType::Decimal128(p, sc)) => match lit_array(l, &t) {
+            Ok(a) => Ok((e, Expr::Lit(a))),
+            Err(_) => {
+                let scale = literal_scale(s).unwrap_or(*sc).max(*sc).min(38);
+                let wide = DataType::Decimal128(38, scale);
+                match lit_array(l, &wide) {
+                    Ok(a) if (*p as i16 - *sc as i16) <= (38 - scale as i16) => Ok((cast_to(e, &wide), Expr::Lit(a))),
+                    _ => Ok((cast_to(e, &DataType::Float64), Expr::Lit(lit_array(l, &DataType::Float64)?))),
+                }
+            }
+        },
+        _ => {
+            let a = lit_array(l, &t).map_err(|err| format!("{what}: {err}"))?;
+            Ok((e, Expr::Lit(a)))
+        }
+    }
+}
+
+/// A common type for two typed operands.
+fn coerce_pair(a: Expr, b: Expr) -> Result<(Expr, Expr), String> {
+    let (ta, tb) = (a.data_type(), b.data_type());
+    if ta == tb {
+        return Ok((a, b));
+    }
+    let common = if is_int(&ta) && is_int(&tb) {
+        DataType::Int64
+    } else if ta.is_numeric() && tb.is_numeric() {
+        DataType::Float64
+    } else if is_string(&ta) && is_string(&tb) {
+        DataType::Utf8
+    } else if arrow::compute::can_cast_types(&tb, &ta) && !is_string(&tb) {
+        ta.clone()
+    } else {
+        return Err(format!("cannot compare {} ({ta}) with {} ({tb})", a.describe(), b.describe()));
+    };
+    Ok((cast_to(a, &common), cast_to(b, &common)))
+}
+
+/// What an evaluated expression produced.
+enum Value {
+    Array(ArrayRef),
+    /// One element standing for every row.
+    Scalar(ArrayRef),
+}
+
+impl Value {
+    fn datum(&self) -> Box<dyn Datum + '_> {
+        match self {
+            Value::Array(a) => Box::new(a),
+            Value::Scalar(s) => Box::new(Scalar::new(s)),
+        }
+    }
+    fn into_array(self, rows: usize) -> Result<ArrayRef, ArrowError> {
+        match self {
+            Value::Array(a) => Ok(a),
+            Value::Scalar(s) => {
+                let idx = UInt64Array::from(vec![0u64; rows]);
+                arrow::compute::take(&s, &idx, None)
+            }
+        }
+    }
+}
+
+impl Expr {
+    pub fn data_type(&self) -> DataType {
+        match self {
+            Expr::Column { data_type, .. } => data_type.clone(),
+            Expr::Cast(_, t) => t.clone(),
+            Expr::Lit(a) => a.data_type().clone(),
+            _ => DataType::Boolean,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Expr::Column { name, path, .. } if path.is_empty() => format!("column {name:?}"),
+            Expr::Column { name, path, .. } => format!("column {:?}", format!("{name}.{}", path.join("."))),
+            Expr::Cast(e, _) => e.describe(),
+            _ => "the expression".into(),
+        }
+    }
+
+    /// The top-level columns the expression reads.
+    pub fn columns(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        self.visit_columns(&mut out);
+        out
+    }
+
+    fn visit_columns(&self, out: &mut BTreeSet<String>) {
+        match self {
+            Expr::Column { name, .. } => {
+                out.insert(name.clone());
+            }
+            Expr::Lit(_) => {}
+            Expr::Cast(e, _) | Expr::Not(e) | Expr::IsNull(e, _) | Expr::Like { expr: e, .. } => e.visit_columns(out),
+            Expr::Cmp(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+                a.visit_columns(out);
+                b.visit_columns(out);
+            }
+        }
+    }
+
+    /// Evaluates a boolean expression over `batch` (which holds at least the columns it reads).
+    pub fn evaluate(&self, batch: &RecordBatch) -> Result<BooleanArray, ArrowError> {
+        let v = self.eval(batch)?.into_array(batch.num_rows())?;
+        Ok(v.as_boolean().clone())
+    }
+
+    fn eval(&self, batch: &RecordBatch) -> Result<Value, ArrowError> {
+        Ok(match self {
+            Expr::Column { name, path, .. } => {
+                let col = batch
+                    .column_by_name(name)
+                    .ok_or_else(|| ArrowError::SchemaError(format!("column {name:?} missing from the batch")))?;
+                Value::Array(extract_path(col.clone(), path)?)
+            }
+            Expr::Lit(a) => Value::Scalar(a.clone()),
+            Expr::Cast(e, t) => match e.eval(batch)? {
+                Value::Array(a) => Value::Array(cast_with_options(&a, t, &CastOptions::default())?),
+                Value::Scalar(s) => Value::Scalar(cast_with_options(&s, t, &CastOptions::default())?),
+            },
+            Expr::Cmp(op, a, b) => {
+                let (va, vb) = (a.eval(batch)?, b.eval(batch)?);
+                let r = op.kernel(va.datum().as_ref(), vb.datum().as_ref())?;
+                match (va, vb) {
+                    (Value::Scalar(_), Value::Scalar(_)) => Value::Scalar(Arc::new(r)),
+                    _ => Value::Array(Arc::new(r)),
+                }
+            }
+            Expr::And(a, b) => {
+                let (x, y) = (a.evaluate(batch)?, b.evaluate(batch)?);
+                Value::Array(Arc::new(arrow::compute::and_kleene(&x, &y)?))
+            }
+            Expr::Or(a, b) => {
+                let (x, y) = (a.evaluate(batch)?, b.evaluate(batch)?);
+                Value::Array(Arc::new(arrow::compute::or_kleene(&x, &y)?))
+            }
+            Expr::Not(a) => Value::Array(Arc::new(arrow::compute::not(&a.evaluate(batch)?)?)),
+            Expr::IsNull(e, negated) => {
+                let a = e.eval(batch)?.into_array(batch.num_rows())?;
+                let r = if *negated { arrow::compute::is_not_null(&a)? } else { arrow::compute::is_null(&a)? };
+                Value::Array(Arc::new(r))
+            }
+            Expr::Like { expr, pattern, negated, case_insensitive } => {
+                let a = expr.eval(batch)?.into_array(batch.num_rows())?;
+                let a = if *a.data_type() == DataType::Utf8 { a } else { cast_with_options(&a, &DataType::Utf8, &CastOptions::default())? };
+                let p = Scalar::new(StringArray::from(vec![pattern.as_str()]));
+                let r = match (negated, case_insensitive) {
+                    (false, false) => comparison::like(&a, &p)?,
+                    (true, false) => comparison::nlike(&a, &p)?,
+                    (false, true) => comparison::ilike(&a, &p)?,
+                    (true, true) => comparison::nilike(&a, &p)?,
+                };
+                Value::Array(Arc::new(r))
+            }
+        })
+    }
+}
+
+/// `col.a.b`: the struct fields along `path`, null wherever a parent is null.
+pub fn extract_path(mut col: ArrayRef, path: &[String]) -> Result<ArrayRef, ArrowError> {
+    for part in path {
+        let s = col
+            .as_struct_opt()
+            .ok_or_else(|| ArrowError::SchemaError(format!("{part:?}: not a struct field")))?;
+        let child = s
+            .column_by_name(part)
+            .ok_or_else(|| ArrowError::SchemaError(format!("no struct field {part:?}")))?
+            .clone();
+        let nulls = NullBuffer::union(s.nulls(), child.nulls());
+        col = if nulls.as_ref() == child.nulls() {
+            child
+        } else {
+            make_array(child.to_data().into_builder().nulls(nulls).build()?)
+        };
+    }
+    Ok(col)
+}
+
+/// Statistics of one column over a sequence of containers (row groups or pages), all arrays of equal length.
+pub struct ColumnStats {
+    /// Null where unknown.
+    pub mins: ArrayRef,
+    pub maxes: ArrayRef,
+    pub null_counts: Option<UInt64Array>,
+    /// Whether the column is absent from the file (every value null).
+    pub absent: bool,
+}
+
+/// Statistics of the containers a predicate is tested against.
+pub trait StatsSource {
+    /// How many containers.
+    fn len(&self) -> usize;
+    fn row_counts(&self) -> Option<&UInt64Array>;
+    /// Statistics for a top-level column, or None when unknown.
+    fn column(&self, name: &str) -> Option<&ColumnStats>;
+}
+
+impl Expr {
+    /// For each container, whether it may hold a row for which the expression is true. Conservative: any doubt
+    /// (missing statistics, unsupported shapes, float NaN) answers "may".
+    pub fn may_match(&self, stats: &dyn StatsSource) -> Vec<bool> {
+        match self.prune(stats, false) {
+            Some(b) => (0..b.len()).map(|i| !b.is_valid(i) || b.value(i)).collect(),
+            None => vec![true; stats.len()],
+        }
+    }
+
+    fn prune(&self, stats: &dyn StatsSource, negate: bool) -> Option<BooleanArray> {
+        match self {
+            Expr::And(a, b) | Expr::Or(a, b) => {
+                let is_and = matches!(self, Expr::And(..)) != negate;
+                let (pa, pb) = (a.prune(stats, negate), b.prune(stats, negate));
+                if is_and {
+                    match (pa, pb) {
+                        (Some(x), Some(y)) => arrow::compute::and(&fill_true(&x), &fill_true(&y)).ok(),
+                        (x, y) => x.or(y),
+                    }
+                } else {
+                    match (pa, pb) {
+                        (Some(x), Some(y)) => arrow::compute::or(&fill_true(&x), &fill_true(&y)).ok(),
+                        _ => None,
+                    }
+                }
+            }
+            Expr::Not(a) => a.prune(stats, !negate),
+            Expr::Lit(a) if a.data_type() == &DataType::Boolean => {
+                let b = a.as_boolean();
+                let v = b.is_valid(0) && (b.value(0) != negate);
+                Some(BooleanArray::from(vec![v; stats.len()]))
+            }
+            Expr::IsNull(e, negated) => {
+                let Expr::Column { name, path, .. } = e.as_ref() else { return None };
+                if !path.is_empty() {
+                    return None;
+                }
+                let c = stats.column(name)?;
+                let want_null = *negated == negate;
+                if c.absent {
+                    return Some(BooleanArray::from(vec![want_null; stats.len()]));
+                }
+                let nulls = c.null_counts.as_ref()?;
+                if want_null {
+                    cmp::gt(nulls, &UInt64Array::new_scalar(0)).ok()
+                } else {
+                    let rows = stats.row_counts()?;
+                    cmp::lt(nulls, rows).ok()
+                }
+            }
+            Expr::Cmp(op, a, b) => {
+                let (col, lit, op) = match (a.as_ref(), b.as_ref()) {
+                    (c, Expr::Lit(l)) => (c, l, *op),
+                    (Expr::Lit(l), c) => (c, l, op.flip()),
+                    _ => return None,
+                };
+                let op = if negate { op.negate() } else { op };
+                let (name, cast) = match col {
+                    Expr::Column { name, path, .. } if path.is_empty() => (name, None),
+                    Expr::Cast(inner, t) => match inner.as_ref() {
+                        Expr::Column { name, path, .. } if path.is_empty() => (name, Some(t)),
+                        _ => return None,
+                    },
+                    _ => return None,
+                };
+                let c = stats.column(name)?;
+                if c.absent || lit.is_null(0) {
+                    // Every value null (or a NULL literal): the comparison is never true.
+                    return Some(BooleanArray::from(vec![false; stats.len()]));
+                }
+                let conv = |a: &ArrayRef| -> Option<ArrayRef> {
+                    match cast {
+                        Some(t) => cast_with_options(a, t, &CastOptions::default()).ok(),
+                        None => Some(a.clone()),
+                    }
+                };
+                let (mins, maxes) = (conv(&c.mins)?, conv(&c.maxes)?);
+                if mins.data_type() != lit.data_type() {
+                    return None;
+                }
+                // NaN sorts above every number but is left out of Parquet's max: never prune on a float max.
+                let float = mins.data_type().is_floating();
+                let l = Scalar::new(lit.clone());
+                let r = match op {
+                    CmpOp::Eq => {
+                        let lo = cmp::lt_eq(&mins, &l).ok()?;
+                        if float { lo } else { arrow::compute::and(&fill_true(&lo), &fill_true(&cmp::gt_eq(&maxes, &l).ok()?)).ok()? }
+                    }
+                    CmpOp::NotEq if float => return None,
+                    CmpOp::NotEq => {
+                        let a = cmp::neq(&mins, &l).ok()?;
+                        let b = cmp::neq(&maxes, &l).ok()?;
+                        arrow::compute::or(&fill_true(&a), &fill_true(&b)).ok()?
+                    }
+                    CmpOp::Lt => cmp::lt(&mins, &l).ok()?,
+                    CmpOp::LtEq => cmp::lt_eq(&mins, &l).ok()?,
+                    CmpOp::Gt | CmpOp::GtEq if float => return None,
+                    CmpOp::Gt => cmp::gt(&maxes, &l).ok()?,
+                    CmpOp::GtEq => cmp::gt_eq(&maxes, &l).ok()?,
+                };
+                Some(all_null_prunes(r, c, stats))
+            }
+            Expr::Like { expr, pattern, negated, case_insensitive } => {
+                if *negated != negate || *case_insensitive {
+                    return None;
+                }
+                let Expr::Column { name, path, data_type } = expr.as_ref() else { return None };
+                if !path.is_empty() || *data_type != DataType::Utf8 {
+                    return None;
+                }
+                let prefix: String = pattern.chars().take_while(|c| *c != '%' && *c != '_' && *c != '\\').collect();
+                let c = stats.column(name)?;
+                if c.absent {
+                    return Some(BooleanArray::from(vec![false; stats.len()]));
+                }
+                if prefix.is_empty() || c.mins.data_type() != &DataType::Utf8 {
+                    return None;
+                }
+                // Values starting with `prefix` lie in [prefix, prefix + U+10FFFF).
+                let upper = format!("{prefix}\u{10FFFF}");
+                let lo = cmp::gt_eq(&c.maxes, &Scalar::new(StringArray::from(vec![prefix.as_str()]))).ok()?;
+                let hi = cmp::lt_eq(&c.mins, &Scalar::new(StringArray::from(vec![upper.as_str()]))).ok()?;
+                Some(all_null_prunes(arrow::compute::and(&fill_true(&lo), &fill_true(&hi)).ok()?, c, stats))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Unknown (null) answers become "may match".
+fn fill_true(b: &BooleanArray) -> BooleanArray {
+    if b.null_count() == 0 {
+        return b.clone();
+    }
+    (0..b.len()).map(|i| Some(!b.is_valid(i) || b.value(i))).collect()
+}
+
+/// A container whose values are all null holds no row where a comparison is true.
+fn all_null_prunes(r: BooleanArray, c: &ColumnStats, stats: &dyn StatsSource) -> BooleanArray {
+    let r = fill_true(&r);
+    match (&c.null_counts, stats.row_counts()) {
+        (Some(n), Some(rows)) => (0..r.len())
+            .map(|i| {
+                let all_null = n.is_valid(i) && rows.is_valid(i) && n.value(i) >= rows.value(i);
+                Some(r.value(i) && !all_null)
+            })
+            .collect(),
+        _ => r,
+    }
+}
+
+/// The top-level `AND` terms of an expression.
+pub fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::And(a, b) => {
+            let mut v = conjuncts(a);
+            v.extend(conjuncts(b));
+            v
+        }
+        other => vec![other],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int64Array, StringArray};
+    use arrow::datatypes::Field;
+
+    fn schema() -> Schema {
+        Schema::new(vec![
+            Field::new("id", DataType::Int64, true),
+            Field::new("name", DataType::Utf8, true),
+            Field::new("d", DataType::Date32, true),
+        ])
+    }
+
+    fn batch() -> RecordBatch {
+        RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new("id", DataType::Int64, true), Field::new("name", DataType::Utf8, true)])),
+            vec![
+                Arc::new(Int64Array::from(vec![Some(1), Some(5), None, Some(9)])),
+                Arc::new(StringArray::from(vec![Some("apple"), Some("banana"), Some("cherry"), None])),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn eval(text: &str) -> Vec<Option<bool>> {
+        let e = bind(text, &schema()).unwrap();
+        e.evaluate(&batch()).unwrap().iter().collect()
+    }
+
+    #[test]
+    fn evaluates_sql_semantics() {
+        assert_eq!(eval("id > 3"), vec![Some(false), Some(true), None, Some(true)]);
+        assert_eq!(eval("id between 2 and 9 and name like 'b%'"), vec![Some(false), Some(true), Some(false), None]);
+        assert_eq!(eval("id in (1, 9) or name is null"), vec![Some(true), Some(false), None, Some(true)]);
+        assert_eq!(eval("not (id < 5)"), vec![Some(false), Some(true), None, Some(true)]);
+        assert_eq!(eval("id > 4.5"), vec![Some(false), Some(true), None, Some(true)]);
+        assert_eq!(eval("3 < id"), vec![Some(false), Some(true), None, Some(true)]);
+    }
+
+    #[test]
+    fn rejects_bad_expressions() {
+        assert!(bind("nope = 1", &schema()).unwrap_err().contains("no column"));
+        assert!(bind("name = 3", &schema()).unwrap_err().contains("cannot compare"));
+        assert!(bind("d = '2024-13-45'", &schema()).is_err());
+        assert!(bind("id = 1 garbage", &schema()).is_err());
+        assert!(bind("id + 1", &schema()).is_err());
+    }
+
+    struct Stats(ColumnStats, UInt64Array);
+    impl StatsSource for Stats {
+        fn len(&self) -> usize {
+            self.1.len()
+        }
+        fn row_counts(&self) -> Option<&UInt64Array> {
+            Some(&self.1)
+        }
+        fn column(&self, name: &str) -> Option<&ColumnStats> {
+            (name == "id").then_some(&self.0)
+        }
+    }
+
+    #[test]
+    fn prunes_on_min_max() {
+        // Three row groups: ids 0..10, 10..20, unknown.
+        let s = Stats(
+            ColumnStats {
+                mins: Arc::new(Int64Array::from(vec![Some(0), Some(10), None])),
+                maxes: Arc::new(Int64Array::from(vec![Some(9), Some(19), None])),
+                null_counts: Some(UInt64Array::from(vec![0, 0, 0])),
+                absent: false,
+            },
+            UInt64Array::from(vec![10, 10, 10]),
+        );
+        let m = |t: &str| bind(t, &schema()).unwrap().may_match(&s);
+        assert_eq!(m("id = 12"), vec![false, true, true]);
+        assert_eq!(m("id < 10"), vec![true, false, true]);
+        assert_eq!(m("not (id >= 10)"), vec![true, false, true]);
+        assert_eq!(m("id > 100 or id < 0"), vec![false, false, true]);
+        assert_eq!(m("id is null"), vec![false, false, false]);
+        assert_eq!(m("id in (3, 4)"), vec![true, false, true]);
+        assert_eq!(m("name = 'x'"), vec![true, true, true]);
+    }
+}
