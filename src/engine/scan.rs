@@ -14,7 +14,7 @@ use arrow::datatypes::{Field, Schema, SchemaRef};
 use futures::StreamExt;
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 use parquet::arrow::arrow_reader::{
-    ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, RowFilter, RowSelection, RowSelector,
+    ArrowPredicate, ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, RowFilter, RowSelection, RowSelector,
 };
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 use parquet::file::metadata::ParquetMetaData;
@@ -465,6 +465,18 @@ impl ReadContext {
     }
 }
 
+/// Evaluates an expression whose columns are all absent (null) in a file: true if it holds for such rows.
+fn constant_true(e: &Expr, schema: &SchemaRef) -> Result<bool> {
+    let nulls = RecordBatch::try_new_with_options(
+        schema.clone(),
+        schema.fields().iter().map(|f| new_null_array(f.data_type(), 1)).collect(),
+        &RecordBatchOptions::new().with_row_count(Some(1)),
+    )
+    .map_err(|e| Error::Config(e.to_string()))?;
+    let v = e.evaluate(&nulls).map_err(|e| Error::Config(e.to_string()))?;
+    Ok(v.is_valid(0) && v.value(0))
+}
+
 /// Reads one file into `tx`: prune row groups and pages, then decode with the filter applied during decoding.
 async fn read_file(
     file: &SourceFile,
@@ -499,27 +511,29 @@ async fn read_file(
             }
             selection = Some(sel);
         }
-        if filter_roots.is_empty() {
-            // The filter reads only columns this file lacks: it is the same for every row.
-            let nulls = RecordBatch::try_new_with_options(
-                ctx.filter_schema.clone(),
-                ctx.filter_schema.fields().iter().map(|f| new_null_array(f.data_type(), 1)).collect(),
-                &RecordBatchOptions::new().with_row_count(Some(1)),
-            )
-            .map_err(|e| Error::Config(e.to_string()))?;
-            let v = pred.evaluate(&nulls).map_err(|e| Error::Config(e.to_string()))?;
-            if !(v.is_valid(0) && v.value(0)) {
-                ctx.counters.files_pruned.fetch_add(1, Ordering::Relaxed);
-                return Ok(());
+        // One predicate per top-level AND term, applied in order: a later term decodes its columns only for
+        // the rows earlier terms kept. A term over columns this file lacks is the same for every row.
+        let mut predicates: Vec<Box<dyn ArrowPredicate>> = Vec::new();
+        for term in expr::conjuncts(pred) {
+            let names: Vec<String> = term.columns().into_iter().collect();
+            let schema = sub_schema(&ctx.unified, &names);
+            let roots = roots_in(&file_schema, &names);
+            if roots.is_empty() {
+                if !constant_true(term, &schema)? {
+                    ctx.counters.files_pruned.fetch_add(1, Ordering::Relaxed);
+                    return Ok(());
+                }
+                continue;
             }
-        } else {
-            let (pred, filter_schema) = (pred.clone(), ctx.filter_schema.clone());
-            let mask = ProjectionMask::roots(&descr, filter_roots.iter().copied());
-            let f = ArrowPredicateFn::new(mask, move |batch: RecordBatch| {
-                let b = conform(&batch, &filter_schema).map_err(|e| arrow::error::ArrowError::ComputeError(e.to_string()))?;
-                pred.evaluate(&b)
+            let term = term.clone();
+            let f = ArrowPredicateFn::new(ProjectionMask::roots(&descr, roots), move |batch: RecordBatch| {
+                let b = conform(&batch, &schema).map_err(|e| arrow::error::ArrowError::ComputeError(e.to_string()))?;
+                term.evaluate(&b)
             });
-            row_filter = Some(RowFilter::new(vec![Box::new(f)]));
+            predicates.push(Box::new(f));
+        }
+        if !predicates.is_empty() {
+            row_filter = Some(RowFilter::new(predicates));
         }
     }
     let root_names: Vec<String> = ctx.out_roots.fields().iter().map(|f| f.name().clone()).collect();

@@ -44,19 +44,17 @@ impl BlobReader {
     }
 }
 
-/// Ranges closer than this are fetched with one request (the gap is read and thrown away).
-const COALESCE_GAP: u64 = 1 << 20;
 /// Requests in flight for one file.
 const RANGE_CONCURRENCY: usize = 8;
 
-/// Merges sorted-by-start ranges whose gap is below `COALESCE_GAP`.
-fn coalesce_ranges(ranges: &[Range<u64>]) -> Vec<Range<u64>> {
+/// Merges ranges (in any order) whose gap is at most `gap`; the result is sorted by start.
+fn coalesce_ranges(ranges: &[Range<u64>], gap: u64) -> Vec<Range<u64>> {
     let mut sorted = ranges.to_vec();
     sorted.sort_by_key(|r| r.start);
     let mut out: Vec<Range<u64>> = Vec::new();
     for r in sorted {
         match out.last_mut() {
-            Some(last) if r.start <= last.end + COALESCE_GAP => last.end = last.end.max(r.end),
+            Some(last) if r.start <= last.end + gap => last.end = last.end.max(r.end),
             _ => out.push(r),
         }
     }
@@ -72,7 +70,7 @@ impl AsyncFileReader for BlobReader {
     /// concurrently: on S3 latency, not bandwidth, dominates small reads.
     fn get_byte_ranges(&mut self, ranges: Vec<Range<u64>>) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
         async move {
-            let merged = coalesce_ranges(&ranges);
+            let merged = coalesce_ranges(&ranges, self.store.coalesce_gap());
             let this = &*self;
             let fetched: Vec<Bytes> = futures::stream::iter(merged.iter().cloned())
                 .map(|r| this.fetch(r))
@@ -153,7 +151,10 @@ mod tests {
 
     #[test]
     fn coalesces_near_ranges() {
-        let got = coalesce_ranges(&[10..20, 0..5, 5_000_000..5_000_010, 30..40]);
+        let got = coalesce_ranges(&[10..20, 0..5, 5_000_000..5_000_010, 30..40], 1 << 20);
         assert_eq!(got, vec![0..40, 5_000_000..5_000_010]);
+        // With no gap allowed only touching ranges merge.
+        let got = coalesce_ranges(&[10..20, 0..5, 20..25, 30..40], 0);
+        assert_eq!(got, vec![0..5, 10..25, 30..40]);
     }
 }

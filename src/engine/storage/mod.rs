@@ -106,6 +106,11 @@ pub trait BlobStore: Send + Sync {
     async fn head(&self, key: &str) -> Result<Option<ObjectMeta>>;
     async fn get(&self, key: &str) -> Result<Bytes>;
     async fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes>;
+    /// Byte ranges of one object closer than this are worth fetching with one request (reading the gap and
+    /// throwing it away): a round trip to an object store costs far more than a megabyte of bandwidth.
+    fn coalesce_gap(&self) -> u64 {
+        1 << 20
+    }
     /// Stores a complete local file under `key`; the object is visible only once complete.
     async fn put_file(&self, key: &str, path: &Path, opts: &PutOptions) -> Result<PutOutcome>;
     /// Stores bytes; with `create_only`, returns `Ok(false)` instead of overwriting an existing key.
