@@ -1,6 +1,6 @@
 """Benchmark driver: runs prestige and its peers on the same input and prints ratios.
 
-usage: python bench.py ingest [--rows N] [--runs K]
+usage: python bench.py {ingest|compact|scan} [--rows N] [--runs K]
 Each tool runs as its own process; wall time is measured around it and peak RSS is read from wait4(2).
 """
 import argparse
@@ -17,6 +17,13 @@ OUT = os.path.join(HERE, "out")
 
 def run(cmd, env=None):
     """Runs cmd; returns (seconds, peak RSS in MiB)."""
+    return run_timed(cmd, env)[:2]
+
+
+def run_timed(cmd, env=None):
+    """Runs cmd; returns (seconds, peak RSS in MiB, in-process query seconds a peer reported or the wall time).
+    A Python peer pays interpreter start-up and module import; it reports the time of the query alone on
+    stderr ("peer-query-seconds: X") so the stricter comparison can be made too."""
     start = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(p.pid, 0)
@@ -24,7 +31,8 @@ def run(cmd, env=None):
     err = p.stderr.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{cmd[0]} failed ({status}):\n{err}")
-    return wall, usage.ru_maxrss / 1024.0
+    query = [float(line.split(":", 1)[1]) for line in err.splitlines() if line.startswith("peer-query-seconds:")]
+    return wall, usage.ru_maxrss / 1024.0, query[-1] if query else wall
 
 
 def parquet_rows(paths):
@@ -36,14 +44,15 @@ def files_under(d):
     return sorted(os.path.join(d, n) for n in os.listdir(d) if n.endswith(".parquet"))
 
 
-def summarize(name, title, results, input_mb, min_ratio):
-    """Prints the comparison table and the bar verdict; saves the figures; returns whether the bar holds."""
+def summarize(name, title, results, input_mb, min_ratio, input_rows=None):
+    """Prints the comparison table and the bar verdict; saves the figures; returns whether the bar holds.
+    rows/s counts input rows when `input_rows` is given (scans), else rows written."""
     rows = results["duckdb"]["rows"]
     print(f"\n{title}\n")
     print(f"{'tool':<10}{'wall s':>9}{'rows/s':>12}{'MB/s':>8}{'vs duckdb':>11}{'peak RSS MiB':>14}{'output MB':>11}{'rows':>10}")
     for tool, r in results.items():
         ratio = results["duckdb"]["wall_s"] / r["wall_s"]
-        print(f"{tool:<10}{r['wall_s']:>9.2f}{r['rows'] / r['wall_s']:>12,.0f}{input_mb / r['wall_s']:>8.0f}"
+        print(f"{tool:<10}{r['wall_s']:>9.2f}{(input_rows or r['rows']) / r['wall_s']:>12,.0f}{input_mb / r['wall_s']:>8.0f}"
               f"{ratio:>10.2f}x{r['peak_rss_mib']:>14.0f}{r['output_mb']:>11.1f}{r['rows']:>10}")
         if r["rows"] != rows:
             sys.exit(f"{tool} wrote {r['rows']} rows, duckdb {rows}: the runs are not comparable")
@@ -150,6 +159,145 @@ def compact(args):
     return 0 if ok else 1
 
 
+SCAN_QUERIES = [
+    # (name, where, columns): a selective filter on unsorted columns, and a narrow time range on the sorted ts.
+    ("filter", "event = 'purchase' AND amount > 450", "id,user_id,amount"),
+    ("time-range", "ts >= '2024-05-01T10:00:00Z' AND ts < '2024-05-01T10:05:00Z'", "id,ts,event"),
+]
+
+
+def csv_rows(path):
+    with open(path, "rb") as f:
+        return max(sum(1 for _ in f) - 1, 0)
+
+
+def scan(args):
+    """A selective filter + 3-column projection over >= 3M rows in >= 20 files: prestige vs DuckDB vs Polars."""
+    prestige = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "prestige")
+    os.makedirs(OUT, exist_ok=True)
+    src = os.path.join(OUT, f"events-{args.rows}.ndjson")
+    if not os.path.exists(src):
+        print(f"generating {args.rows} rows into {src}", file=sys.stderr)
+        subprocess.check_call([sys.executable, os.path.join(HERE, "gen_ndjson.py"), src + ".tmp", str(args.rows)])
+        os.rename(src + ".tmp", src)
+    seed = os.path.join(OUT, f"scan-seed-{args.rows}-{args.files}")
+    if not os.path.isdir(seed):
+        subprocess.check_call([prestige, "ingest", src, "--to", seed + ".tmp", "--prefix", "events",
+                               "--schema", os.path.join(HERE, "ingest_schema.json"),
+                               "--max-rows", str(args.rows // args.files), "--row-group-rows", "131072",
+                               "--state-dir", os.path.join(OUT, "state"), "--restart", "--no-progress", "-q"],
+                              stdout=subprocess.DEVNULL)
+        os.rename(seed + ".tmp", seed)
+    files = files_under(seed)
+    total_mb = sum(os.path.getsize(f) for f in files) / 1e6
+    for f in files:  # warm the page cache
+        with open(f, "rb") as fh:
+            while fh.read(1 << 24):
+                pass
+    threads = str(os.cpu_count() or 2)
+    pattern = os.path.join(seed, "events.*.parquet")
+    ok = True
+    figures = {}
+    for qname, where, cols in SCAN_QUERIES:
+        results = {}
+        for tool in ["prestige", "duckdb", "polars"]:
+            best = None
+            out = os.path.join(OUT, f"scan-{qname}-{tool}.csv")
+            for _ in range(args.runs):
+                if tool == "prestige":
+                    cmd = [prestige, "scan", seed, "--prefix", "events", "--where", where, "--columns", cols,
+                           "--format", "csv", "--out", out, "--no-progress"]
+                else:
+                    cmd = [sys.executable, os.path.join(HERE, "peers.py"), f"{tool}-scan", pattern, out, threads,
+                           where, cols]
+                wall, rss, query = run_timed(cmd)
+                if best is None or wall < best[0]:
+                    best = (wall, rss, query)
+            results[tool] = {"wall_s": best[0], "peak_rss_mib": best[1], "rows": csv_rows(out),
+                             "output_mb": os.path.getsize(out) / 1e6, "query_s": best[2]}
+        title = (f"scan benchmark ({qname}): WHERE {where}; columns {cols}; {len(files)} files, "
+                 f"{args.rows} rows, {total_mb:.0f} MB, {threads} cores")
+        ok = summarize(f"scan-{qname}", title, results, total_mb, min_ratio=0.8, input_rows=args.rows) and ok
+        strict = results["duckdb"]["query_s"] / results["prestige"]["wall_s"]
+        print(f"stricter: prestige's whole process vs DuckDB's in-process query alone "
+              f"({results['duckdb']['query_s']:.2f} s, no interpreter start-up or import): {strict:.2f}x")
+        figures[qname] = results
+    if args.s3:
+        ok = scan_s3(prestige, seed, files, figures) and ok
+    return 0 if ok else 1
+
+
+def scan_s3(prestige, seed, files, figures):
+    """The same scans against a local SeaweedFS S3 server: prestige vs DuckDB (httpfs) on identical objects."""
+    import shutil
+    import socket
+    import tempfile
+    weed = shutil.which("weed") or os.path.join(os.path.dirname(sys.executable), "weed")
+
+    def free_port():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    # weed also listens on port + 10000 for gRPC: pick ports below 55000.
+    ports = []
+    while len(ports) < 7:
+        p = free_port()
+        if p < 55000 and p not in ports:
+            ports.append(p)
+    d = tempfile.mkdtemp(prefix="prestige-bench-s3-")
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench-secret",
+               AWS_REGION="us-east-1", AWS_ENDPOINT_URL=f"http://127.0.0.1:{ports[3]}")
+    srv = subprocess.Popen([weed, "mini", f"-dir={d}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-webdav=false",
+                            "-admin.ui=false", f"-master.port={ports[0]}", f"-volume.port={ports[1]}",
+                            f"-filer.port={ports[2]}", f"-s3.port={ports[3]}", f"-s3.port.iceberg={ports[4]}",
+                            f"-admin.port={ports[5]}", f"-s3.port.lance={ports[6]}"],
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while subprocess.run([sys.executable, os.path.join(HERE, "peers.py"), "s3-mkbucket", "bench", "", "0"],
+                             env=env, capture_output=True).returncode != 0:
+            if time.time() > deadline:
+                sys.exit("SeaweedFS did not start")
+            time.sleep(0.5)
+        subprocess.check_call([prestige, "upload", seed, "--to", "s3://bench/seed", "--format", "json", "-q"],
+                              env=env, stdout=subprocess.DEVNULL)
+        ok = True
+        print("\nS3 (local SeaweedFS, same objects):")
+        print(f"{'query':<12}{'prestige s':>12}{'duckdb s':>10}{'vs duckdb':>11}{'duckdb query s':>16}"
+              f"{'stricter':>10}{'prestige RSS':>14}")
+        for qname, where, cols in SCAN_QUERIES:
+            res = {}
+            for tool in ["prestige", "duckdb"]:
+                out = os.path.join(OUT, f"scan-s3-{qname}-{tool}.csv")
+                if tool == "prestige":
+                    cmd = [prestige, "scan", "s3://bench/seed", "--prefix", "events", "--where", where,
+                           "--columns", cols, "--format", "csv", "--out", out, "--no-progress"]
+                else:
+                    cmd = [sys.executable, os.path.join(HERE, "peers.py"), "duckdb-scan-s3",
+                           "s3://bench/seed/events.*.parquet", out, str(os.cpu_count() or 2), where, cols]
+                best = None
+                for _ in range(3):
+                    wall, rss, query = run_timed(cmd, env)
+                    if best is None or wall < best[0]:
+                        best = (wall, rss, query)
+                res[tool] = (best[0], best[1], csv_rows(out), best[2])
+            if res["prestige"][2] != res["duckdb"][2] or res["prestige"][2] != figures[qname]["duckdb"]["rows"]:
+                sys.exit(f"S3 {qname}: row counts differ: {res}")
+            print(f"{qname:<12}{res['prestige'][0]:>12.2f}{res['duckdb'][0]:>10.2f}"
+                  f"{res['duckdb'][0] / res['prestige'][0]:>10.2f}x{res['duckdb'][3]:>16.2f}"
+                  f"{res['duckdb'][3] / res['prestige'][0]:>9.2f}x{res['prestige'][1]:>14.0f}")
+            figures[qname]["s3"] = {"prestige_wall_s": res["prestige"][0], "duckdb_wall_s": res["duckdb"][0],
+                                    "duckdb_query_s": res["duckdb"][3]}
+        with open(os.path.join(OUT, "scan-s3-results.json"), "w") as f:
+            json.dump(figures, f, indent=2)
+        return ok
+    finally:
+        srv.kill()
+        srv.wait()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="bench", required=True)
@@ -160,8 +308,13 @@ def main():
     c.add_argument("--files", type=int, default=1000)
     c.add_argument("--rows", type=int, default=2_000_000)
     c.add_argument("--runs", type=int, default=2)
+    s = sub.add_parser("scan")
+    s.add_argument("--files", type=int, default=24)
+    s.add_argument("--rows", type=int, default=3_000_000)
+    s.add_argument("--runs", type=int, default=3)
+    s.add_argument("--s3", action="store_true", help="also scan the same files on a local SeaweedFS server")
     args = ap.parse_args()
-    sys.exit({"ingest": ingest, "compact": compact}[args.bench](args))
+    sys.exit({"ingest": ingest, "compact": compact, "scan": scan}[args.bench](args))
 
 
 if __name__ == "__main__":
