@@ -56,7 +56,29 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
+/// Parquet decoding and encoding allocate and free buffers of a few megabytes on many threads. glibc serves
+/// those from fresh mmaps or trims them back to the kernel after each use, so every page is faulted in and
+/// zeroed again: a fifth of a selective scan's time. Keeping up to 8 MiB per arena costs little memory.
+/// An operator's own `GLIBC_TUNABLES` / `MALLOC_*_` settings win.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    let own = std::env::var_os("GLIBC_TUNABLES").is_some()
+        || std::env::var_os("MALLOC_TRIM_THRESHOLD_").is_some()
+        || std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_some();
+    if !own {
+        // SAFETY: mallopt only adjusts allocator parameters; called before any other thread exists.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 8 << 20);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, 8 << 20);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
+
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = commands::Cli::parse();
     init_tracing(cli.global.verbose, cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
