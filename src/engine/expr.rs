@@ -286,7 +286,7 @@ fn bind_bool(a: &Ast, schema: &Schema) -> Result<Expr, String> {
         Ast::Column(_) => {
             let e = match operand(a, schema)? {
                 Operand::Typed(e) => e,
-                Operand::Lit(_) => unreachable!("a column reference binds to a column"),
+                Operand::Lit(_) => return Err("a column reference did not bind to a column".to_string()),
             };
             if e.data_type() != DataType::Boolean {
                 return Err(format!("{} is {}, not a boolean condition", e.describe(), e.data_type()));

@@ -275,7 +275,7 @@ pub async fn plan(opts: &ScanOptions) -> Result<ScanPlan> {
         let Expr::Column { name: root, path, data_type } =
             expr::column(&parts, &schema).map_err(|e| Error::Config(format!("--columns: {e}")))?
         else {
-            unreachable!("column() returns a column")
+            return Err(Error::Config(format!("--columns: {name} is not a column")));
         };
         out_fields.push(Field::new(name, data_type, true));
         outputs.push(OutputColumn { root, path });
