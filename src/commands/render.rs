@@ -57,8 +57,17 @@ pub fn print_report<T: Serialize>(format: Format, report: &T, table: impl FnOnce
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_header(header.to_vec());
+    // Some pseudo-terminals (script(1), container exec, editor shells) report a width of 0: wrapping to it
+    // would print one character per line. Use $COLUMNS there, else a common default.
+    if t.width().is_some_and(|w| w < MIN_TABLE_WIDTH) {
+        let cols = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<u16>().ok());
+        t.set_width(cols.filter(|&c| c >= MIN_TABLE_WIDTH).unwrap_or(120));
+    }
     t
 }
+
+/// Narrower than this, a reported terminal width is taken as unknown.
+const MIN_TABLE_WIDTH: u16 = 20;
 
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -79,9 +88,8 @@ pub struct TermProgress {
 impl TermProgress {
     pub fn new(enabled: bool) -> Self {
         let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
-            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            b.enable_steady_tick(Duration::from_millis(200));
-            b
+            // Hidden until `start` has styled it: every setter redraws, and the first frames would be unstyled.
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())
         });
         Self { bar }
     }
@@ -90,7 +98,6 @@ impl TermProgress {
 impl Progress for TermProgress {
     fn start(&self, phase: &str, total: Option<u64>) {
         if let Some(b) = &self.bar {
-            b.set_length(total.unwrap_or(0));
             let tmpl = if total.is_some() {
                 "{spinner} {prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}"
             } else {
@@ -100,6 +107,11 @@ impl Progress for TermProgress {
                 b.set_style(s.progress_chars("=> "));
             }
             b.set_prefix(phase.to_string());
+            b.set_length(total.unwrap_or(0));
+            if b.is_hidden() {
+                b.set_draw_target(ProgressDrawTarget::stderr());
+            }
+            b.enable_steady_tick(Duration::from_millis(200));
         }
     }
     fn advance(&self, delta: u64) {

@@ -206,6 +206,25 @@ fn all_columns_with_nested_values_equal_duckdb_and_parquet_output_rereads_equal(
 }
 
 #[test]
+fn on_a_terminal_rows_print_as_a_table_and_piped_as_ndjson() {
+    let l = lake();
+    let bin = assert_cmd::cargo::cargo_bin("prestige");
+    let cmd = format!("{} scan {} --columns id,k --where 'id < 3' --no-progress", bin.display(), l.dir.display());
+    // script(1) gives the command a pseudo-terminal, here one that reports a width of 0 columns.
+    let o = std::process::Command::new("script").args(["-qec", &cmd, "/dev/null"]).env_remove("COLUMNS").output().unwrap();
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{shown}");
+    let header = shown.lines().find(|line| line.contains("id")).unwrap_or_default();
+    assert!(header.contains('│') && header.contains(" k "), "no table header with both columns on one line:\n{shown}");
+    assert!(shown.lines().any(|line| line.trim() == "3 rows"), "no row-count footer:\n{shown}");
+    // The same command into a pipe prints NDJSON.
+    let o = prestige().args(["scan", l.dir.to_str().unwrap(), "--columns", "id,k", "--where", "id < 3"]).output().unwrap();
+    let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout).lines().map(|x| serde_json::from_str(x).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines.iter().all(|r| r["id"].as_i64().unwrap() < 3 && r.get("k").is_some()));
+}
+
+#[test]
 fn selection_by_prefix_time_window_globs_and_single_objects() {
     let l = lake();
     // A private copy: this test adds foreign and stray files that other tests must not see.
