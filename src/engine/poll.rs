@@ -133,6 +133,13 @@ impl Poller {
         let list_prefix = format!("{}{}.", self.folder, self.name);
         // Timestamps of equal digit count sort as strings: `events.1700…` precedes every key with a later time.
         let start_after = format!("{list_prefix}{lower}");
+        // A missing directory lists as empty, like an S3 prefix with no objects; but a watched directory that
+        // does not exist is most likely a wrong path, and is reported like a missing bucket.
+        if let Location::Local(root) = self.store.location()
+            && !root.is_dir()
+        {
+            return Err(Error::NotFound { location: root.display().to_string(), message: "no such directory".into() });
+        }
         let listing = self.store.list(&list_prefix, Some(&start_after)).await?;
         let mut events = Vec::new();
         for o in listing {

@@ -351,6 +351,23 @@ fn bad_expressions_missing_inputs_and_corrupt_files_fail_clearly() {
     assert!(err.contains("/nonexistent/lake"), "{err}");
     let (code, err) = run(&["s3://no-such-bucket-prestige/x"]);
     assert_eq!(code, 5, "{err}");
+    // No credentials anywhere: one short error at once, no retries, no dump of SDK internals.
+    let tmp = tempfile::tempdir().unwrap();
+    let nowhere = tmp.path().join("no-such-file");
+    let o = prestige()
+        .args(["scan", &format!("s3://{}/lake", l.bucket)])
+        .envs(shared_s3().envs().into_iter().filter(|(k, _)| !k.starts_with("AWS_ACCESS_KEY") && !k.starts_with("AWS_SECRET")))
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("AWS_CONFIG_FILE", &nowhere)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &nowhere)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(5), "{err}");
+    assert!(err.contains(&format!("s3://{}", l.bucket)) && err.contains("no usable AWS credentials"), "{err}");
+    assert!(!err.contains("retrying") && !err.contains("DispatchFailure") && err.len() < 600, "{err}");
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("broken.parquet");
     std::fs::write(&bad, b"PAR1 this is not parquet").unwrap();

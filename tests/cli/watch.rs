@@ -237,4 +237,15 @@ fn listing_errors_are_retried_not_fatal() {
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("listing failed"), "{stderr}");
     assert_eq!(events(&out).len(), 1, "{stderr}");
+
+    // A watched local directory that does not exist is a missing location too, not an empty one.
+    let dir = tmp.path().join("not-yet");
+    let o = prestige().args(["watch", dir.to_str().unwrap(), "--prefix", "events", "--once"]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(5), "{err}");
+    assert!(err.contains(dir.to_str().unwrap()) && err.contains("no such directory"), "{err}");
+    ingest(dir.to_str().unwrap(), tmp.path(), 3, 3, None);
+    let o = prestige().args(["watch", dir.to_str().unwrap(), "--prefix", "events", "--once"]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1);
 }

@@ -9,7 +9,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{Region, RequestChecksumCalculation, ResponseChecksumValidation};
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier};
 use base64::Engine as _;
@@ -91,7 +92,11 @@ impl S3Store {
 /// Whether an SDK error is worth another attempt: timeouts, dropped connections, throttling and 5xx.
 type Raw = aws_smithy_runtime_api::http::Response;
 
-fn retryable<E: ProvideErrorMetadata>(e: &SdkError<E, Raw>) -> bool {
+fn retryable<E: ProvideErrorMetadata + std::error::Error + 'static>(e: &SdkError<E, Raw>) -> bool {
+    if credentials_error(e).is_some() {
+        // The credential chain already tried every source; asking again will not find credentials.
+        return false;
+    }
     match e {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
         SdkError::ServiceError(se) => {
@@ -113,11 +118,46 @@ fn status_of<E>(e: &SdkError<E, Raw>) -> Option<u16> {
     }
 }
 
+/// The credential chain's failure behind an SDK error, if that is what it is.
+fn credentials_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a CredentialsError> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(c) = err.downcast_ref::<CredentialsError>() {
+            return Some(c);
+        }
+        cur = err.source();
+    }
+    None
+}
+
+/// An error and its causes as one line, "outer: inner: root", each cause once (the SDK's own rendering appends
+/// Debug dumps of whole responses).
+fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
+        if !text.is_empty() && !parts.last().is_some_and(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
 /// Turns an SDK error into an engine error naming `location`.
 fn map_err<E>(location: String, e: SdkError<E, Raw>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
+    if let Some(c) = credentials_error(&e) {
+        let message = format!(
+            "no usable AWS credentials (environment, AWS_PROFILE and ~/.aws files, web identity, container or \
+             instance metadata were tried): {}",
+            describe(c)
+        );
+        return Error::AccessDenied { location, message };
+    }
     let code = e.code().map(str::to_string);
     let status = status_of(&e);
     let message = match (&code, e.message()) {
@@ -125,7 +165,7 @@ where
         (Some(c), None) => c.clone(),
         _ => match (&e, status) {
             (SdkError::ServiceError(_), Some(s)) => format!("HTTP {s}"),
-            _ => DisplayErrorContext(&e).to_string(),
+            _ => describe(&e),
         },
     };
     match (code.as_deref(), status) {
@@ -155,10 +195,7 @@ where
             Ok(v) => return Ok(v),
             Err(e) if attempt < ATTEMPTS && retryable(&e) => {
                 let delay = backoff(attempt);
-                tracing::warn!(
-                    "{what} {location}: attempt {attempt} failed ({}); retrying in {delay:?}",
-                    DisplayErrorContext(&e)
-                );
+                tracing::warn!("{what} {location}: attempt {attempt} failed ({}); retrying in {delay:?}", describe(&e));
                 tokio::time::sleep(delay).await;
             }
             Err(e) => return Err(map_err(location.to_string(), e)),
