@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use bytes::Bytes;
 
-use super::{BlobStore, Location, ObjectMeta, PutOptions, PutOutcome};
+use super::{BlobStore, Location, ObjectMeta, PutOptions, PutOutcome, WriteCondition};
 use crate::engine::error::{Error, Result};
 
 pub struct LocalStore {
@@ -31,9 +31,17 @@ pub fn fsync_dir(dir: &Path) -> Result<()> {
     d.sync_all().map_err(|e| Error::io("fsync directory", dir, e))
 }
 
+/// The directory holding `path`: `.` for a bare file name (whose `parent()` is the empty path).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// Writes `data` to `path` atomically: a hidden temp file in the same directory, fsync, rename, fsync dir.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = parent_dir(path);
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
@@ -41,6 +49,69 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     f.write_all(data).and_then(|_| f.sync_all()).map_err(|e| Error::io("write", &tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io("rename", path, e))?;
     fsync_dir(dir)
+}
+
+/// An exclusive `flock` on a directory, held while a conditional write checks and replaces an object in it, so
+/// check and replace are one step for every prestige process on this machine (released when dropped, or when
+/// the process dies).
+struct DirGuard {
+    _dir: std::fs::File,
+}
+
+impl DirGuard {
+    fn lock(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
+        let f = std::fs::File::open(dir).map_err(|e| Error::io("open directory", dir, e))?;
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            loop {
+                // SAFETY: flock(2) on a descriptor we own; no memory is shared with the kernel.
+                if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                    break;
+                }
+                let e = std::io::Error::last_os_error();
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(Error::io("lock directory", dir, e));
+                }
+            }
+        }
+        Ok(Self { _dir: f })
+    }
+}
+
+/// The tag of a local object: the hex md5 of its content (what S3 reports as the ETag of a single-part object).
+fn read_tagged(p: &Path) -> Result<Option<(Bytes, String)>> {
+    match std::fs::read(p) {
+        Ok(d) => {
+            let tag = super::md5_hex(&d);
+            Ok(Some((Bytes::from(d), tag)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io("read", p, e)),
+    }
+}
+
+/// Creates `path` with `data` only if nothing has that name: the content goes to a temporary name first, then
+/// is hard-linked into place (link(2) fails if the name exists), so the object appears atomically and complete,
+/// like S3's `If-None-Match: *`. Returns false if the name was taken.
+fn create_new(p: &Path, data: &[u8]) -> Result<bool> {
+    let dir = parent_dir(p);
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
+    let tmp = dir.join(format!(".prestige-create-{}.tmp", uuid::Uuid::new_v4().simple()));
+    let written = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(data).and_then(|_| f.sync_all()))
+        .map_err(|e| Error::io("write", &tmp, e));
+    let linked = written.and_then(|_| match std::fs::hard_link(&tmp, p) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(Error::io("create", p, e)),
+    });
+    let _ = std::fs::remove_file(&tmp);
+    if matches!(linked, Ok(true)) {
+        fsync_dir(dir)?;
+    }
+    linked
 }
 
 fn meta_of(key: String, m: &std::fs::Metadata) -> ObjectMeta {
@@ -141,24 +212,45 @@ impl BlobStore for LocalStore {
             write_atomic(&p, &data)?;
             return Ok(true);
         }
-        // Write the content under a temporary name, then hard-link it into place: link(2) fails if the name
-        // exists, so the object appears atomically and complete, like S3's If-None-Match: *.
-        let dir = p.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
-        let tmp = dir.join(format!(".prestige-create-{}.tmp", uuid::Uuid::new_v4().simple()));
-        let written = std::fs::File::create(&tmp)
-            .and_then(|mut f| f.write_all(&data).and_then(|_| f.sync_all()))
-            .map_err(|e| Error::io("write", &tmp, e));
-        let linked = written.and_then(|_| match std::fs::hard_link(&tmp, &p) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-            Err(e) => Err(Error::io("create", &p, e)),
-        });
-        let _ = std::fs::remove_file(&tmp);
-        if matches!(linked, Ok(true)) {
-            fsync_dir(dir)?;
+        create_new(&p, &data)
+    }
+
+    async fn get_tagged(&self, key: &str) -> Result<Option<(Bytes, String)>> {
+        read_tagged(&self.path(key))
+    }
+
+    async fn put_if(&self, key: &str, data: Bytes, cond: &WriteCondition) -> Result<Option<String>> {
+        let p = self.path(key);
+        let _guard = DirGuard::lock(parent_dir(&p))?;
+        let tag = super::md5_hex(&data);
+        match cond {
+            WriteCondition::Absent => Ok(create_new(&p, &data)?.then_some(tag)),
+            WriteCondition::Matches(want) => match read_tagged(&p)? {
+                Some((_, have)) if &have == want => {
+                    write_atomic(&p, &data)?;
+                    Ok(Some(tag))
+                }
+                _ => Ok(None),
+            },
         }
-        linked
+    }
+
+    async fn delete_if(&self, key: &str, tag: &str) -> Result<bool> {
+        let p = self.path(key);
+        let dir = parent_dir(&p);
+        let _guard = DirGuard::lock(dir)?;
+        match read_tagged(&p)? {
+            Some((_, have)) if have == tag => {
+                match std::fs::remove_file(&p) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+                    Err(e) => return Err(Error::io("delete", &p, e)),
+                }
+                fsync_dir(dir)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     async fn delete(&self, keys: &[String]) -> Result<Vec<(String, String)>> {

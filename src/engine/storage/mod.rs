@@ -95,6 +95,15 @@ pub struct PutOutcome {
     pub etag: String,
 }
 
+/// A condition on a write to an object several processes coordinate through (the compaction lock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteCondition {
+    /// Only if no object has the key (S3 `If-None-Match: *`).
+    Absent,
+    /// Only if the object's current tag is this one (S3 `If-Match` on the ETag).
+    Matches(String),
+}
+
 /// The operations the engine needs from a store. Keys are relative to the store's location.
 #[async_trait]
 pub trait BlobStore: Send + Sync {
@@ -115,12 +124,29 @@ pub trait BlobStore: Send + Sync {
     async fn put_file(&self, key: &str, path: &Path, opts: &PutOptions) -> Result<PutOutcome>;
     /// Stores bytes; with `create_only`, returns `Ok(false)` instead of overwriting an existing key.
     async fn put_bytes(&self, key: &str, data: Bytes, create_only: bool) -> Result<bool>;
+    /// Reads a small object with its version tag (the ETag on S3, a content hash locally); `None` if absent.
+    async fn get_tagged(&self, key: &str) -> Result<Option<(Bytes, String)>> {
+        Err(unsupported(self.location(), key))
+    }
+    /// Stores small bytes only if `cond` holds, atomically with the check; returns the new object's tag, or
+    /// `None` when the condition did not hold.
+    async fn put_if(&self, key: &str, _data: Bytes, _cond: &WriteCondition) -> Result<Option<String>> {
+        Err(unsupported(self.location(), key))
+    }
+    /// Deletes `key` only if its tag is still `tag`; `false` when it changed or is gone.
+    async fn delete_if(&self, key: &str, _tag: &str) -> Result<bool> {
+        Err(unsupported(self.location(), key))
+    }
     /// Deletes keys; returns the ones that failed with the reason.
     async fn delete(&self, keys: &[String]) -> Result<Vec<(String, String)>>;
     /// Aborts unfinished multipart uploads of exactly `key` (left by a killed process); returns how many.
     async fn abort_incomplete(&self, _key: &str) -> Result<usize> {
         Ok(0)
     }
+}
+
+fn unsupported(location: &Location, key: &str) -> Error {
+    Error::Storage { location: location.display_key(key), message: "conditional writes are not supported by this store".into() }
 }
 
 /// S3 connection settings: everything else comes from the standard AWS chain.

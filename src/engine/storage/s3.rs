@@ -18,7 +18,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use tokio::sync::Semaphore;
 
-use super::{BlobStore, Location, ObjectMeta, PutOptions, PutOutcome, S3Settings};
+use super::{BlobStore, Location, ObjectMeta, PutOptions, PutOutcome, S3Settings, WriteCondition};
 use crate::engine::error::{Error, Result};
 
 /// Attempts per request, on top of the SDK's own quick retry; see `backoff` for the waits between them.
@@ -200,6 +200,21 @@ where
             }
             Err(e) => return Err(map_err(location.to_string(), e)),
         }
+    }
+}
+
+/// Whether a conditional request failed because its condition did not hold (412, a concurrent conditional
+/// write's 409, or a 404 for the object itself — not for the bucket).
+fn precondition_failed(e: &Error, bucket: &str) -> bool {
+    match e {
+        Error::Storage { message, .. } => {
+            message.starts_with("PreconditionFailed")
+                || message.starts_with("ConditionalRequestConflict")
+                || message.starts_with("HTTP 412")
+                || message.starts_with("HTTP 409")
+        }
+        Error::NotFound { location, .. } => location != &format!("s3://{bucket}"),
+        _ => false,
     }
 }
 
@@ -458,6 +473,79 @@ impl BlobStore for S3Store {
         match res {
             Ok(_) => Ok(true),
             Err(Error::Storage { message, .. }) if create_only && message.starts_with("PreconditionFailed") => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn get_tagged(&self, key: &str) -> Result<Option<(Bytes, String)>> {
+        let full = self.full(key);
+        let addr = self.addr(key);
+        let out = match with_retry("get", &addr, || self.client.get_object().bucket(&self.bucket).key(&full).send()).await
+        {
+            Ok(o) => o,
+            Err(Error::NotFound { location, .. }) if location != format!("s3://{}", self.bucket) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let tag = unquote(out.e_tag()).unwrap_or_default();
+        let data = out.body.collect().await.map_err(|e| Error::Storage { location: addr, message: e.to_string() })?;
+        let data = data.into_bytes();
+        let tag = if tag.is_empty() { super::md5_hex(&data) } else { tag };
+        Ok(Some((data, tag)))
+    }
+
+    /// `If-None-Match: *` or `If-Match: "etag"`. A 412 (or 409, a concurrent conditional write, or 404, the
+    /// object gone before an `If-Match`) means the condition did not hold. A retried attempt whose first try
+    /// landed also sees 412: callers that must know compare the stored content with what they wrote.
+    async fn put_if(&self, key: &str, data: Bytes, cond: &WriteCondition) -> Result<Option<String>> {
+        let full = self.full(key);
+        let addr = self.addr(key);
+        let (md5, digest) = md5_b64(&data);
+        let res = with_retry("conditional put", &addr, || {
+            let req = self
+                .client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(&full)
+                .content_md5(&md5)
+                .body(ByteStream::from(data.clone()));
+            let req = match cond {
+                WriteCondition::Absent => req.if_none_match("*"),
+                WriteCondition::Matches(tag) => req.if_match(format!("\"{tag}\"")),
+            };
+            req.send()
+        })
+        .await;
+        match res {
+            Ok(o) => Ok(Some(unquote(o.e_tag()).unwrap_or_else(|| hex::encode(digest)))),
+            Err(e) if precondition_failed(&e, &self.bucket) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn delete_if(&self, key: &str, tag: &str) -> Result<bool> {
+        let full = self.full(key);
+        let addr = self.addr(key);
+        let quoted = format!("\"{tag}\"");
+        let res = with_retry("conditional delete", &addr, || {
+            self.client.delete_object().bucket(&self.bucket).key(&full).if_match(&quoted).send()
+        })
+        .await;
+        match res {
+            Ok(_) => Ok(true),
+            Err(e) if precondition_failed(&e, &self.bucket) => Ok(false),
+            // A store without conditional deletes: check, then delete (a small window, only for a release).
+            Err(Error::Storage { message, .. }) if message.starts_with("NotImplemented") => {
+                match self.head(key).await? {
+                    Some(m) if m.etag.as_deref() == Some(tag) => {
+                        let failed = self.delete(&[key.to_string()]).await?;
+                        match failed.into_iter().next() {
+                            Some((_, why)) => Err(Error::Storage { location: addr, message: why }),
+                            None => Ok(true),
+                        }
+                    }
+                    _ => Ok(false),
+                }
+            }
             Err(e) => Err(e),
         }
     }
