@@ -36,24 +36,47 @@ struct Worker {
 /// Long-lived encoder threads shared by every file a rolling writer produces.
 pub struct EncoderPool {
     workers: Vec<Worker>,
+    /// The message of the first encoder thread that panicked.
+    panicked: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl EncoderPool {
     pub fn new(threads: usize) -> std::io::Result<Self> {
         let mut workers = Vec::new();
+        let panicked = Arc::new(std::sync::Mutex::new(None));
         for n in 0..threads.max(1) {
             let (tx, rx) = sync_channel::<Cmd>(2);
             let size = Arc::new(AtomicUsize::new(0));
             let rows = Arc::new(AtomicUsize::new(0));
-            let (s, r) = (size.clone(), rows.clone());
-            std::thread::Builder::new().name(format!("prestige-encode-{n}")).spawn(move || encode_loop(rx, &s, &r))?;
+            let (s, r, p) = (size.clone(), rows.clone(), panicked.clone());
+            std::thread::Builder::new().name(format!("prestige-encode-{n}")).spawn(move || {
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| encode_loop(rx, &s, &r)));
+                if let Err(payload) = run {
+                    let msg = payload
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    if let Ok(mut g) = p.lock() {
+                        g.get_or_insert(msg);
+                    }
+                }
+            })?;
             workers.push(Worker { tx, size, rows });
         }
-        Ok(Self { workers })
+        Ok(Self { workers, panicked })
+    }
+
+    /// The error for an encoder thread that is gone: a panic's message when it panicked.
+    fn stopped(&self) -> ParquetError {
+        match self.panicked.lock().ok().and_then(|g| g.clone()) {
+            Some(m) => ParquetError::General(format!("an encoder thread panicked: {m}")),
+            None => ParquetError::General("encoder thread stopped".into()),
+        }
     }
 
     fn send(&self, w: usize, cmd: Cmd) -> Result<()> {
-        self.workers[w].tx.send(cmd).map_err(|_| ParquetError::General("encoder thread stopped".into()))
+        self.workers[w].tx.send(cmd).map_err(|_| self.stopped())
     }
 }
 
@@ -69,6 +92,7 @@ fn encode_loop(rx: Receiver<Cmd>, size: &AtomicUsize, rows: &AtomicUsize) {
                 rows.store(0, Ordering::Release);
             }
             Cmd::Write(batch) => {
+                crate::engine::failpoint::panic_point("ingest.encode");
                 if failed.is_some() {
                     continue;
                 }
@@ -203,7 +227,7 @@ impl ParallelFileWriter {
             replies.push(rx);
         }
         for rx in replies {
-            rx.recv().map_err(|_| ParquetError::General("encoder thread stopped".into()))?;
+            rx.recv().map_err(|_| self.pool.stopped())?;
         }
         Ok(self.in_progress_size())
     }
@@ -233,7 +257,7 @@ impl ParallelFileWriter {
                 match rx.recv() {
                     Ok(Ok(c)) => chunks.extend(c),
                     Ok(Err(e)) => first_err = first_err.or(Some(e)),
-                    Err(_) => first_err = first_err.or(Some(ParquetError::General("encoder thread stopped".into()))),
+                    Err(_) => first_err = first_err.or(Some(pool.stopped())),
                 }
             }
         }

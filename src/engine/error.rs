@@ -71,6 +71,10 @@ pub enum Error {
     #[error("{what}")]
     Busy { what: String },
 
+    /// A worker thread or task panicked or failed in a way that is a bug, not bad input; the run stops.
+    #[error("internal error in the {worker}: {message}")]
+    Internal { worker: String, message: String },
+
     #[error("--exec {command:?} failed for {file} ({status}); the file stays unmarked and is retried next time")]
     HookFailed { command: String, file: String, status: String },
 }
@@ -86,8 +90,20 @@ impl Error {
             }
             Error::Interrupted => ErrorKind::Interrupted,
             Error::Busy { .. } => ErrorKind::Busy,
-            Error::HookFailed { .. } => ErrorKind::Other,
+            Error::HookFailed { .. } | Error::Internal { .. } => ErrorKind::Other,
         }
+    }
+
+    /// The error for a worker that panicked: names the worker and carries the panic message.
+    pub fn from_panic(worker: impl Into<String>, payload: Box<dyn std::any::Any + Send>) -> Self {
+        let message = if let Some(s) = payload.downcast_ref::<&str>() {
+            format!("panicked: {s}")
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            format!("panicked: {s}")
+        } else {
+            "panicked".to_string()
+        };
+        Error::Internal { worker: worker.into(), message }
     }
 
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {

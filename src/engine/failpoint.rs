@@ -43,3 +43,23 @@ pub fn injected_error(name: &str) -> bool {
     static NAME: OnceLock<Option<String>> = OnceLock::new();
     NAME.get_or_init(|| std::env::var("PRESTIGE_FAILPOINT_ERROR").ok()).as_deref() == Some(name)
 }
+
+/// Panics here when `PRESTIGE_FAILPOINT_PANIC=name[:n]` names this point (at its n-th pass, default the first):
+/// tests use it to prove a panic in any worker thread or task fails the run instead of being lost.
+pub fn panic_point(name: &str) {
+    static ARMED: OnceLock<Option<Armed>> = OnceLock::new();
+    let armed = ARMED.get_or_init(|| {
+        let spec = std::env::var("PRESTIGE_FAILPOINT_PANIC").ok()?;
+        let (name, at) = match spec.rsplit_once(':') {
+            Some((n, c)) => (n.to_string(), c.parse().ok()?),
+            None => (spec, 1),
+        };
+        Some(Armed { name, at, seen: AtomicU64::new(0) })
+    });
+    if let Some(a) = armed
+        && a.name == name
+        && a.seen.fetch_add(1, Ordering::SeqCst) + 1 == a.at
+    {
+        panic!("injected panic at failpoint {name}");
+    }
+}

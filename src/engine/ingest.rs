@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::error::{Error, Result};
 use super::failpoint;
 use super::journal::{Covered, InputFingerprint, Journal, Record};
-use super::ndjson::{LineDecoder, infer_schema};
+use super::ndjson::{LineDecoder, infer_schema_labelled};
 use super::progress::Progress;
 use super::sink::{FileNamer, ParquetSettings, RollingWriter, RotationPolicy, SealedFile};
 use super::storage::{self, BlobStore, Location, PutOptions, S3Settings};
@@ -330,27 +330,46 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         abort: abort.clone(),
     };
     let writer = tokio::task::spawn_blocking(move || write_files(writer_setup, dec_rx));
-    let outcome = writer.await.map_err(|e| Error::Storage { location: "writer".into(), message: e.to_string() })?;
+    let outcome = match writer.await {
+        Ok(r) => r,
+        Err(e) if e.is_panic() => Err(Error::from_panic("Parquet writer", e.into_panic())),
+        Err(e) => Err(Error::Internal { worker: "Parquet writer".into(), message: e.to_string() }),
+    };
+    if outcome.is_err() {
+        abort.store(true, Ordering::SeqCst);
+    }
 
-    // Wait for the threads; the reader may sit in a blocking stdin read after an interrupt: leave it.
-    for d in decoders {
-        let _ = d.join();
+    // Wait for every worker: a panic anywhere fails the run (and nothing is marked complete). The reader may
+    // sit in a blocking stdin read after an interrupt: leave it then.
+    let mut panicked: Option<Error> = None;
+    for (n, d) in decoders.into_iter().enumerate() {
+        if let Err(p) = d.join() {
+            panicked.get_or_insert(Error::from_panic(format!("decoder thread {n}"), p));
+        }
     }
-    let chunk_result = chunker.join().unwrap_or(Ok(None));
+    let chunk_result = chunker.join().unwrap_or_else(|p| Err(Error::from_panic("line chunker", p)));
     if opts.inputs != [Input::Stdin] || !opts.stop.load(Ordering::SeqCst) {
-        let _ = reader.join();
+        if let Err(p) = reader.join() {
+            panicked.get_or_insert(Error::from_panic("input reader", p));
+        }
     }
-    if let Some(u) = uploader {
-        let _ = u.await;
+    if let Some(u) = uploader
+        && let Err(e) = u.await
+    {
+        let err = if e.is_panic() { Error::from_panic("uploader", e.into_panic()) } else { Error::Internal { worker: "uploader".into(), message: e.to_string() } };
+        panicked.get_or_insert(err);
     }
     progress.finish();
 
+    if let Some(e) = panicked {
+        return Err(e);
+    }
     // An upload failure is the root cause of anything the writer saw afterwards.
     if let Some(e) = shared.error.lock().map(|mut g| g.take()).unwrap_or(None) {
         return Err(e);
     }
-    let counts = outcome?;
     let schema = chunk_result?;
+    let counts = outcome?;
     if final_dir.is_none() {
         // Every staged file was uploaded and removed.
         let _ = std::fs::remove_dir(&work_dir);
@@ -420,22 +439,69 @@ fn journal_path(opts: &IngestOptions, inputs: &[InputFingerprint]) -> PathBuf {
 // ------------------------------------------------------------------------------------------------------------
 // reading
 
-fn open_input(input: &Input) -> Result<Box<dyn Read + Send>> {
-    match input {
-        Input::Stdin => Ok(Box::new(std::io::stdin())),
-        Input::File(p) => {
-            let f = std::fs::File::open(p).map_err(|e| Error::io("open input", p, e))?;
-            let name = p.to_string_lossy().to_ascii_lowercase();
-            if name.ends_with(".gz") {
-                Ok(Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, f))))
-            } else if name.ends_with(".zst") || name.ends_with(".zstd") {
-                let d = zstd::Decoder::new(f).map_err(|e| Error::BadInput { file: p.display().to_string(), message: e.to_string() })?;
-                Ok(Box::new(d))
-            } else {
-                Ok(Box::new(f))
-            }
+/// How an input's bytes are encoded, recognised by their first bytes (not the file name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Plain,
+    Gzip,
+    Zstd,
+}
+
+/// Opens an input: gzip and zstd are recognised by their magic bytes (files and stdin alike, whatever the
+/// name), and a UTF-8 byte order mark at the start is skipped. Returns the decoded stream and its encoding.
+fn open_input(input: &Input) -> Result<(Box<dyn Read + Send>, Encoding)> {
+    let raw: Box<dyn Read + Send> = match input {
+        Input::Stdin => Box::new(std::io::stdin()),
+        Input::File(p) => Box::new(std::fs::File::open(p).map_err(|e| Error::io("open input", p, e))?),
+    };
+    let bad = |e: std::io::Error| Error::BadInput { file: input.name(), message: format!("read failed: {e}") };
+    let (head, raw) = peek_head(raw).map_err(bad)?;
+    let raw: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head.clone()).chain(raw));
+    let encoding = if head.starts_with(&[0x1f, 0x8b]) {
+        Encoding::Gzip
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Encoding::Zstd
+    } else {
+        Encoding::Plain
+    };
+    let decoded: Box<dyn Read + Send> = match encoding {
+        Encoding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, raw))),
+        Encoding::Zstd => Box::new(
+            zstd::Decoder::new(raw).map_err(|e| Error::BadInput { file: input.name(), message: e.to_string() })?,
+        ),
+        Encoding::Plain => raw,
+    };
+    let (head, decoded) = peek_head(decoded).map_err(|e| Error::BadInput {
+        file: input.name(),
+        message: format!("cannot decompress: {e}"),
+    })?;
+    let rest: Box<dyn Read + Send> = match head.strip_prefix(&[0xef, 0xbb, 0xbf]) {
+        Some(after) => Box::new(std::io::Cursor::new(after.to_vec()).chain(decoded)),
+        None => Box::new(std::io::Cursor::new(head).chain(decoded)),
+    };
+    Ok((rest, encoding))
+}
+
+/// Reads the first few bytes of a stream (fewer at its end, or once they cannot start a magic number or BOM)
+/// and returns them with the stream they came from.
+fn peek_head(mut r: Box<dyn Read + Send>) -> std::io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
+    let mut head = Vec::with_capacity(4);
+    let mut byte = [0u8; 1];
+    while head.len() < 4 {
+        // Stop as soon as no magic number or BOM can follow, so a slow producer's first line is not held up.
+        if let Some(&b) = head.first()
+            && !matches!(b, 0x1f | 0x28 | 0xef)
+        {
+            break;
+        }
+        match r.read(&mut byte) {
+            Ok(0) => break,
+            Ok(_) => head.push(byte[0]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
         }
     }
+    Ok((head, r))
 }
 
 fn read_inputs(
@@ -448,18 +514,19 @@ fn read_inputs(
 ) {
     for (idx, input) in inputs.iter().enumerate() {
         let idx = idx as u32;
-        let mut r = match open_input(input) {
+        let (mut r, encoding) = match open_input(input) {
             Ok(r) => r,
             Err(e) => {
                 let _ = tx.send(ReadMsg::Failed(e));
                 return;
             }
         };
-        let compressed = matches!(input, Input::File(p) if { let n = p.to_string_lossy(); n.ends_with(".gz") || n.ends_with(".zst") || n.ends_with(".zstd") });
+        let compressed = encoding != Encoding::Plain;
         loop {
             if stop.load(Ordering::SeqCst) || abort.load(Ordering::SeqCst) {
                 return;
             }
+            failpoint::panic_point("ingest.read");
             let mut buf = vec![0u8; READ_BLOCK];
             let mut filled = 0;
             // Fill the block for files; for pipes hand over whatever arrived so slow producers are not held back.
@@ -534,6 +601,7 @@ fn chunk_lines(o: ChunkerSetup, rx: Receiver<ReadMsg>, tx: Sender<Chunk>) -> Res
     let mut held_since: Option<Instant> = None;
 
     let emit = |input: u32, first: u64, data: Vec<u8>, end: u64, schema: &SchemaRef, seq: &mut u64| -> bool {
+        failpoint::panic_point("ingest.chunk");
         let skip = if o.covered.is_empty() { Vec::new() } else { o.covered.lines_in(input, first, end) };
         let c = Chunk { seq: *seq, input, first_line: first, end_line: end, data, skip, schema: schema.clone() };
         *seq += 1;
@@ -633,13 +701,13 @@ fn chunk_lines(o: ChunkerSetup, rx: Receiver<ReadMsg>, tx: Sender<Chunk>) -> Res
 
 /// Infers the schema from held lines; `None` when they are all blank.
 fn infer_from(held: &[(u32, u64, Vec<u8>, u64)], max: usize, names: &[String]) -> Result<Option<SchemaRef>> {
-    let mut sample: Vec<&[u8]> = Vec::new();
-    'outer: for (_, _, data, _) in held {
-        for line in data.split(|&b| b == b'\n') {
+    let mut sample: Vec<(String, &[u8])> = Vec::new();
+    'outer: for (input, first, data, _) in held {
+        for (n, line) in data.split(|&b| b == b'\n').enumerate() {
             let t = line.trim_ascii();
             // Lines that are not JSON objects are left out of the sample; the decoder reports them.
             if t.first() == Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok() {
-                sample.push(t);
+                sample.push((format!("{}:{}", names[*input as usize], first + n as u64), t));
                 if sample.len() >= max {
                     break 'outer;
                 }
@@ -656,7 +724,8 @@ fn infer_from(held: &[(u32, u64, Vec<u8>, u64)], max: usize, names: &[String]) -
             message: "no JSON object among the first lines to infer a schema from; fix the input or pass --schema".into(),
         });
     }
-    infer_schema(&sample)
+    let labelled: Vec<(&str, &[u8])> = sample.iter().map(|(l, t)| (l.as_str(), *t)).collect();
+    infer_schema_labelled(&labelled)
         .map(Some)
         .map_err(|message| Error::BadInput { file: names[held[0].0 as usize].clone(), message })
 }
@@ -675,6 +744,7 @@ fn decode_chunks(rx: Receiver<Chunk>, tx: Sender<Decoded>, names: &[String], pol
 }
 
 fn decode_one(chunk: &Chunk, decoder: &mut Option<LineDecoder>, names: &[String], policy: &BadLinePolicy) -> Decoded {
+    failpoint::panic_point("ingest.decode");
     let mut out = Decoded {
         seq: chunk.seq,
         input: chunk.input,
@@ -886,6 +956,7 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
             if w.abort.load(Ordering::SeqCst) {
                 return Err(Error::Interrupted);
             }
+            failpoint::panic_point("ingest.write");
             pending.insert(m.seq, m);
             while let Some(d) = pending.remove(&next) {
                 next += 1;
@@ -913,6 +984,13 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
                     return Err(e);
                 }
             }
+        }
+        if let Some(first) = pending.keys().next() {
+            // A decoder stopped without delivering chunk `next`: the rows after it are not written.
+            return Err(Error::Internal {
+                worker: "decoder".into(),
+                message: format!("chunk {next} of the input never arrived (chunk {first} did); a decoder thread died"),
+            });
         }
         if let Some(s) = rolling.seal()? {
             w.publish(s)?;
@@ -949,6 +1027,7 @@ async fn upload_sealed(
             (store.clone(), journal.clone(), shared.clone(), put.clone(), abort.clone());
         tasks.spawn(async move {
             let _permit = permit;
+            failpoint::panic_point("ingest.upload");
             let res = upload_one(&*store, &s, &put).await.and_then(|_| {
                 failpoint::hit("ingest.after_publish");
                 journal_append(&journal, &Record::Done { seq })
@@ -969,7 +1048,19 @@ async fn upload_sealed(
             }
         });
     }
-    while tasks.join_next().await.is_some() {}
+    while let Some(joined) = tasks.join_next().await {
+        if let Err(e) = joined {
+            abort.store(true, Ordering::SeqCst);
+            let err = if e.is_panic() {
+                Error::from_panic("upload task", e.into_panic())
+            } else {
+                Error::Internal { worker: "upload task".into(), message: e.to_string() }
+            };
+            if let Ok(mut g) = shared.error.lock() {
+                g.get_or_insert(err);
+            }
+        }
+    }
 }
 
 /// Uploads a sealed file and checks the stored size matches.

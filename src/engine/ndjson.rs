@@ -11,7 +11,7 @@ use std::sync::Arc;
 use arrow::array::{
     ArrayRef, BinaryArray, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array, Int8Array,
     Int16Array, Int32Array, Int64Array, ListArray, RecordBatch, StringArray, StructArray, TimestampMicrosecondArray,
-    TimestampMillisecondArray, TimestampNanosecondArray, TimestampSecondArray, UInt8Array, UInt16Array, UInt32Array,
+    TimestampMillisecondArray, TimestampNanosecondArray, UInt8Array, UInt16Array, UInt32Array,
     UInt64Array,
 };
 use arrow::array::BooleanBufferBuilder;
@@ -22,7 +22,10 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 
 /// Decodes one NDJSON line at a time into column buffers; `finish` turns them into a RecordBatch.
 pub struct LineDecoder {
+    /// The schema as declared or inferred.
     schema: SchemaRef,
+    /// The schema of the batches (see [`storage_schema`]).
+    storage: SchemaRef,
     root: StructCol,
     rows: usize,
 }
@@ -30,8 +33,12 @@ pub struct LineDecoder {
 impl LineDecoder {
     /// Builds a decoder for `schema`; fails on column types the decoder does not support.
     pub fn new(schema: SchemaRef) -> Result<Self, String> {
+        if schema.fields().is_empty() {
+            return Err("the schema has no columns".into());
+        }
         let root = StructCol::new(schema.fields(), "")?;
-        Ok(Self { schema, root, rows: 0 })
+        let storage = storage_schema(&schema);
+        Ok(Self { schema, storage, root, rows: 0 })
     }
 
     pub fn schema(&self) -> &SchemaRef {
@@ -54,7 +61,7 @@ impl LineDecoder {
             }
             Err(e) => {
                 self.root.truncate_children(self.rows);
-                Err(describe(&e))
+                Err(describe_in(&e, line))
             }
         }
     }
@@ -66,12 +73,44 @@ impl LineDecoder {
         self.rows = 0;
         self.root.nulls = BooleanBufferBuilder::new(0);
         RecordBatch::try_new_with_options(
-            self.schema.clone(),
+            self.storage.clone(),
             columns,
             &arrow::array::RecordBatchOptions::new().with_row_count(Some(rows)),
         )
         .expect("column buffers always match the schema") // ok: built from the schema, checked by tests
     }
+}
+
+/// Like [`describe`], with hints for the usual non-JSON spellings (NaN, Infinity) and the key they are at.
+fn describe_in(e: &serde_json::Error, line: &[u8]) -> String {
+    let base = describe(e);
+    if e.is_syntax() && e.column() > 0 {
+        // serde_json's column is 1-based and points at or just after the offending byte.
+        for start in [e.column().saturating_sub(2), e.column() - 1] {
+            let at = line.get(start..).unwrap_or_default();
+            let at = at.strip_prefix(b"-").unwrap_or(at);
+            let name = if at.starts_with(b"NaN") {
+                "NaN"
+            } else if at.starts_with(b"Infinity") {
+                "Infinity"
+            } else {
+                continue;
+            };
+            let at_key = key_before(line, start).map(|k| format!(" at key {k:?}")).unwrap_or_default();
+            return format!("{name}{at_key} is not a JSON number (JSON has no NaN or Infinity); write null or a string instead");
+        }
+    }
+    base
+}
+
+/// The object key whose value starts near byte `pos` of `line`, if one is recognisable.
+fn key_before(line: &[u8], pos: usize) -> Option<String> {
+    let head = line.get(..pos.min(line.len()))?;
+    let colon = memchr::memrchr(b':', head)?;
+    let before = head[..colon].trim_ascii_end();
+    let before = before.strip_suffix(b"\"")?;
+    let open = memchr::memrchr(b'"', before)?;
+    Some(String::from_utf8_lossy(&before[open + 1..]).into_owned())
 }
 
 fn describe(e: &serde_json::Error) -> String {
@@ -83,33 +122,352 @@ fn describe(e: &serde_json::Error) -> String {
     if e.column() > 0 { format!("{msg} (column {})", e.column()) } else { msg }
 }
 
-/// Infers a schema from sample lines (JSON objects). Columns that were only ever null become nullable strings.
+/// Infers a schema from sample lines (JSON objects); errors are numbered by position in the sample.
 pub fn infer_schema(lines: &[&[u8]]) -> Result<SchemaRef, String> {
-    let mut values = Vec::with_capacity(lines.len());
-    for (i, l) in lines.iter().enumerate() {
-        let v: serde_json::Value =
-            serde_json::from_slice(l).map_err(|e| format!("line {} of the sample: {}", i + 1, describe(&e)))?;
-        if !v.is_object() {
-            return Err(format!("line {} of the sample: expected a JSON object", i + 1));
+    let labels: Vec<String> = (1..=lines.len()).map(|i| format!("line {i} of the sample")).collect();
+    let sample: Vec<(&str, &[u8])> = labels.iter().map(String::as_str).zip(lines.iter().copied()).collect();
+    infer_schema_labelled(&sample)
+}
+
+/// Infers a schema from `(where, line)` pairs, `where` naming the line in messages (`events.ndjson:7`).
+///
+/// The rules (documented in the README under "Schema inference"):
+/// - a key that is only ever null becomes a nullable string;
+/// - integers within int64 → int64; above int64 but within uint64 and never negative → uint64; other integers
+///   of up to 38 digits → decimal(38, 0); longer ones are refused;
+/// - integers mixed with fractional numbers → float64, but only when every integer is exact as a float64
+///   (|x| ≤ 2^53), else refused — no integer is rounded silently;
+/// - strings → string (timestamps stay strings unless declared);
+/// - arrays → list of the merged element type (always empty → list<string>);
+/// - objects → struct with the keys in order of first appearance, merged across lines; an object that never
+///   has a key in the sample (`{}` every time) → `json`, its text kept verbatim;
+/// - any other mix (string and number, bool and number, scalar and array/object, array and object) is refused
+///   before anything is written, naming the key and a line of each kind.
+pub fn infer_schema_labelled(lines: &[(&str, &[u8])]) -> Result<SchemaRef, String> {
+    let mut root = Shape::Null;
+    for (i, (label, line)) in lines.iter().enumerate() {
+        let text = std::str::from_utf8(line).map_err(|e| format!("{label}: not valid UTF-8 ({e})"))?;
+        let text = text.trim();
+        if !text.starts_with('{') {
+            return Err(format!("{label}: expected a JSON object"));
         }
-        values.push(Ok::<_, arrow::error::ArrowError>(v));
+        observe(&mut root, text, "", i, lines).map_err(|e| e.to_string())?;
     }
-    let schema = arrow_json::reader::infer_json_schema_from_iterator(values.into_iter()).map_err(|e| e.to_string())?;
-    let fields: Vec<FieldRef> = schema.fields().iter().map(|f| Arc::new(replace_null(f))).collect();
-    if fields.is_empty() {
+    let Shape::Object(_, obj) = root else {
+        return Err("the sample has no JSON object to infer columns from; pass --schema".into());
+    };
+    if obj.fields.is_empty() {
         return Err("the sample has no keys to infer columns from; pass --schema".into());
+    }
+    let mut fields = Vec::with_capacity(obj.fields.len());
+    for (name, shape) in &obj.fields {
+        fields.push(Arc::new(finalize(name, shape, name, lines)?));
     }
     Ok(Arc::new(Schema::new(fields)))
 }
 
-fn replace_null(f: &Field) -> Field {
-    let dt = match f.data_type() {
-        DataType::Null => DataType::Utf8,
-        DataType::List(inner) => DataType::List(Arc::new(replace_null(inner))),
-        DataType::Struct(fs) => DataType::Struct(fs.iter().map(|c| Arc::new(replace_null(c))).collect::<Fields>()),
-        other => other.clone(),
+/// The Arrow field metadata that marks a string column as JSON text (Parquet's JSON logical type).
+pub fn json_field(name: &str, nullable: bool) -> Field {
+    let meta = [
+        ("ARROW:extension:name".to_string(), "arrow.json".to_string()),
+        ("ARROW:extension:metadata".to_string(), String::new()),
+    ]
+    .into_iter()
+    .collect();
+    Field::new(name, DataType::Utf8, nullable).with_metadata(meta)
+}
+
+/// True for a field holding JSON text (declared `json`).
+pub fn is_json_field(f: &Field) -> bool {
+    f.metadata().get("ARROW:extension:name").is_some_and(|n| n == "arrow.json")
+}
+
+/// The first sighting of a kind of value at a key: which sample line, and the value's text.
+#[derive(Clone)]
+struct Example {
+    line: usize,
+    text: String,
+}
+
+impl Example {
+    fn new(line: usize, raw: &str) -> Self {
+        let mut text: String = raw.chars().take(40).collect();
+        if text.len() < raw.len() {
+            text.push('…');
+        }
+        Example { line, text }
+    }
+}
+
+struct Num {
+    first: Example,
+    int: Option<Example>,
+    float: Option<Example>,
+    min: i128,
+    max: i128,
+    /// An integer with more than 38 digits.
+    huge: Option<Example>,
+    /// An integer a float64 cannot hold exactly (|x| > 2^53).
+    inexact: Option<Example>,
+}
+
+#[derive(Default)]
+struct Obj {
+    fields: Vec<(String, Shape)>,
+    index: HashMap<String, usize>,
+}
+
+enum Shape {
+    Null,
+    Bool(Example),
+    Num(Box<Num>),
+    Str(Example),
+    List(Example, Box<Shape>),
+    Object(Example, Obj),
+}
+
+impl Shape {
+    fn kind(&self) -> &'static str {
+        match self {
+            Shape::Null => "null",
+            Shape::Bool(_) => "a bool",
+            Shape::Num(_) => "a number",
+            Shape::Str(_) => "a string",
+            Shape::List(..) => "an array",
+            Shape::Object(..) => "an object",
+        }
+    }
+    fn example(&self) -> Option<&Example> {
+        match self {
+            Shape::Null => None,
+            Shape::Bool(e) | Shape::Str(e) | Shape::List(e, _) | Shape::Object(e, _) => Some(e),
+            Shape::Num(n) => Some(&n.first),
+        }
+    }
+}
+
+fn kind_of(raw: &str) -> &'static str {
+    match raw.as_bytes().first() {
+        Some(b't' | b'f') => "a bool",
+        Some(b'"') => "a string",
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        _ => "a number",
+    }
+}
+
+fn display_path(path: &str) -> &str {
+    if path.is_empty() { "(the line itself)" } else { path }
+}
+
+fn conflict(shape: &Shape, raw: &str, path: &str, line: usize, lines: &[(&str, &[u8])]) -> String {
+    let seen = shape.example().cloned().unwrap_or_else(|| Example::new(line, raw));
+    let now = Example::new(line, raw);
+    format!(
+        "key {:?} holds different kinds of values: {} has {} ({}), {} has {} ({}); declare its type with --schema \
+         (\"json\" keeps any JSON value as text)",
+        display_path(path),
+        lines[seen.line].0,
+        shape.kind(),
+        seen.text,
+        lines[now.line].0,
+        kind_of(raw),
+        now.text
+    )
+}
+
+struct Pairs<'de>(Vec<(std::borrow::Cow<'de, str>, &'de serde_json::value::RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Pairs<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Pairs<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs<'de>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    out.push((k, map.next_value()?));
+                }
+                Ok(Pairs(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+fn syntax(line: usize, lines: &[(&str, &[u8])], e: serde_json::Error) -> String {
+    format!("{}: {}", lines[line].0, describe(&e))
+}
+
+/// Merges one value (its raw JSON text) into what is known about `path`.
+fn observe(shape: &mut Shape, raw: &str, path: &str, line: usize, lines: &[(&str, &[u8])]) -> Result<(), String> {
+    let raw = raw.trim();
+    match raw.as_bytes().first() {
+        None => Err(format!("{}: empty value at {:?}", lines[line].0, display_path(path))),
+        Some(b'n') => Ok(()),
+        Some(b't' | b'f') => match shape {
+            Shape::Null => {
+                *shape = Shape::Bool(Example::new(line, raw));
+                Ok(())
+            }
+            Shape::Bool(_) => Ok(()),
+            other => Err(conflict(other, raw, path, line, lines)),
+        },
+        Some(b'"') => match shape {
+            Shape::Null => {
+                *shape = Shape::Str(Example::new(line, raw));
+                Ok(())
+            }
+            Shape::Str(_) => Ok(()),
+            other => Err(conflict(other, raw, path, line, lines)),
+        },
+        Some(b'[') => {
+            if let Shape::Null = shape {
+                *shape = Shape::List(Example::new(line, raw), Box::new(Shape::Null));
+            }
+            let Shape::List(_, elem) = shape else { return Err(conflict(shape, raw, path, line, lines)) };
+            let items: Vec<&serde_json::value::RawValue> =
+                serde_json::from_str(raw).map_err(|e| syntax(line, lines, e))?;
+            let child = format!("{path}[]");
+            for item in items {
+                observe(elem, item.get(), &child, line, lines)?;
+            }
+            Ok(())
+        }
+        Some(b'{') => {
+            if let Shape::Null = shape {
+                *shape = Shape::Object(Example::new(line, raw), Obj::default());
+            }
+            let Shape::Object(_, obj) = shape else { return Err(conflict(shape, raw, path, line, lines)) };
+            let pairs: Pairs = serde_json::from_str(raw).map_err(|e| syntax(line, lines, e))?;
+            for (k, v) in pairs.0 {
+                let idx = match obj.index.get(k.as_ref()) {
+                    Some(&i) => i,
+                    None => {
+                        obj.index.insert(k.to_string(), obj.fields.len());
+                        obj.fields.push((k.to_string(), Shape::Null));
+                        obj.fields.len() - 1
+                    }
+                };
+                let child = if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+                observe(&mut obj.fields[idx].1, v.get(), &child, line, lines)?;
+            }
+            Ok(())
+        }
+        Some(_) => {
+            let ex = Example::new(line, raw);
+            let is_int = !raw.contains(['.', 'e', 'E']);
+            if let Shape::Null = shape {
+                *shape = Shape::Num(Box::new(Num {
+                    first: ex.clone(),
+                    int: None,
+                    float: None,
+                    min: 0,
+                    max: 0,
+                    huge: None,
+                    inexact: None,
+                }));
+            }
+            let Shape::Num(n) = shape else { return Err(conflict(shape, raw, path, line, lines)) };
+            if !is_int {
+                n.float.get_or_insert(ex);
+                return Ok(());
+            }
+            let digits = raw.trim_start_matches('-').trim_start_matches('0').len();
+            match raw.parse::<i128>() {
+                Ok(x) if digits <= 38 => {
+                    if n.int.is_none() {
+                        n.min = x;
+                        n.max = x;
+                    }
+                    n.min = n.min.min(x);
+                    n.max = n.max.max(x);
+                    if x.unsigned_abs() > 1 << 53 && n.inexact.is_none() {
+                        n.inexact = Some(ex.clone());
+                    }
+                }
+                _ => {
+                    n.huge.get_or_insert(ex.clone());
+                }
+            }
+            n.int.get_or_insert(ex);
+            Ok(())
+        }
+    }
+}
+
+/// The column type for what was seen at `path`.
+fn finalize(name: &str, shape: &Shape, path: &str, lines: &[(&str, &[u8])]) -> Result<Field, String> {
+    let dt = match shape {
+        Shape::Null | Shape::Str(_) => DataType::Utf8,
+        Shape::Bool(_) => DataType::Boolean,
+        Shape::Num(n) => number_type(n, path, lines)?,
+        Shape::List(_, elem) => DataType::List(Arc::new(finalize("item", elem, &format!("{path}[]"), lines)?)),
+        Shape::Object(_, obj) if obj.fields.is_empty() => return Ok(json_field(name, true)),
+        Shape::Object(_, obj) => {
+            let mut fs = Vec::with_capacity(obj.fields.len());
+            for (k, s) in &obj.fields {
+                fs.push(Arc::new(finalize(k, s, &format!("{path}.{k}"), lines)?));
+            }
+            DataType::Struct(Fields::from(fs))
+        }
     };
-    Field::new(f.name(), dt, true)
+    Ok(Field::new(name, dt, true))
+}
+
+fn number_type(n: &Num, path: &str, lines: &[(&str, &[u8])]) -> Result<DataType, String> {
+    let at = |e: &Example| format!("{} ({})", lines[e.line].0, e.text);
+    if let Some(h) = &n.huge {
+        return Err(format!(
+            "key {path:?}: the integer at {} has more than 38 digits, more than any numeric column holds; \
+             declare it as \"string\" or \"json\" with --schema",
+            at(h)
+        ));
+    }
+    if let Some(f) = &n.float {
+        if let (Some(i), Some(_)) = (&n.inexact, &n.int) {
+            return Err(format!(
+                "key {path:?} mixes fractional numbers ({}) with integers a float64 cannot hold exactly ({}); \
+                 declare its type with --schema (decimal(p, s), or \"json\" to keep the text)",
+                at(f),
+                at(i)
+            ));
+        }
+        return Ok(DataType::Float64);
+    }
+    if n.min >= i64::MIN as i128 && n.max <= i64::MAX as i128 {
+        Ok(DataType::Int64)
+    } else if n.min >= 0 && n.max <= u64::MAX as i128 {
+        Ok(DataType::UInt64)
+    } else {
+        Ok(DataType::Decimal128(38, 0))
+    }
+}
+
+/// The type a column is stored as: `timestamp(s)` is kept in milliseconds, because Parquet has no
+/// seconds unit and a plain INT64 would not read back as a timestamp.
+pub fn storage_type(dt: &DataType) -> DataType {
+    match dt {
+        DataType::Timestamp(TimeUnit::Second, tz) => DataType::Timestamp(TimeUnit::Millisecond, tz.clone()),
+        DataType::List(f) => DataType::List(Arc::new(storage_field(f))),
+        DataType::Struct(fs) => DataType::Struct(fs.iter().map(|f| Arc::new(storage_field(f))).collect::<Fields>()),
+        other => other.clone(),
+    }
+}
+
+fn storage_field(f: &Field) -> Field {
+    f.clone().with_data_type(storage_type(f.data_type()))
+}
+
+/// The schema batches are built with (see [`storage_type`]).
+pub fn storage_schema(schema: &Schema) -> SchemaRef {
+    Arc::new(Schema::new_with_metadata(
+        schema.fields().iter().map(|f| Arc::new(storage_field(f))).collect::<Fields>(),
+        schema.metadata().clone(),
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -133,6 +491,8 @@ enum Kind {
     UInt { bits: u8, v: Vec<u64> },
     Float { single: bool, v: Vec<f64> },
     Str { offsets: Vec<i32>, bytes: Vec<u8> },
+    /// Any JSON value, kept as its text.
+    Json { offsets: Vec<i32>, bytes: Vec<u8> },
     Bin { offsets: Vec<i32>, bytes: Vec<u8> },
     Date(Vec<i32>),
     Ts { unit: TimeUnit, tz: Option<Arc<str>>, v: Vec<i64> },
@@ -233,6 +593,7 @@ impl Col {
             DataType::UInt64 => Kind::UInt { bits: 64, v: Vec::new() },
             DataType::Float32 => Kind::Float { single: true, v: Vec::new() },
             DataType::Float64 => Kind::Float { single: false, v: Vec::new() },
+            DataType::Utf8 if is_json_field(f) => Kind::Json { offsets: vec![0], bytes: Vec::new() },
             DataType::Utf8 => Kind::Str { offsets: vec![0], bytes: Vec::new() },
             DataType::Binary => Kind::Bin { offsets: vec![0], bytes: Vec::new() },
             DataType::Date32 => Kind::Date(Vec::new()),
@@ -243,6 +604,9 @@ impl Col {
                 offsets: vec![0],
                 child: Box::new(Col::new(child, format!("{path}[]"))?),
             },
+            DataType::Struct(fields) if fields.is_empty() => {
+                return Err(format!("column {path:?}: a struct needs at least one field (use json for any object)"));
+            }
             DataType::Struct(fields) => Kind::Struct(Box::new(StructCol::new(fields, &path)?)),
             other => return Err(format!("column {path:?}: type {other} is not supported for NDJSON input")),
         };
@@ -265,7 +629,7 @@ impl Col {
             Kind::Float { v, .. } => v.truncate(len),
             Kind::Date(v) => v.truncate(len),
             Kind::Dec { v, .. } => v.truncate(len),
-            Kind::Str { offsets, bytes } | Kind::Bin { offsets, bytes } => {
+            Kind::Str { offsets, bytes } | Kind::Bin { offsets, bytes } | Kind::Json { offsets, bytes } => {
                 offsets.truncate(len + 1);
                 bytes.truncate(offsets[len] as usize);
             }
@@ -287,7 +651,9 @@ impl Col {
             Kind::Float { v, .. } => v.push(0.0),
             Kind::Date(v) => v.push(0),
             Kind::Dec { v, .. } => v.push(0),
-            Kind::Str { offsets, bytes } | Kind::Bin { offsets, bytes } => offsets.push(bytes.len() as i32),
+            Kind::Str { offsets, bytes } | Kind::Bin { offsets, bytes } | Kind::Json { offsets, bytes } => {
+                offsets.push(bytes.len() as i32)
+            }
             Kind::List { offsets, .. } => {
                 let last = *offsets.last().unwrap_or(&0);
                 offsets.push(last)
@@ -308,6 +674,7 @@ impl Col {
             Kind::Float { single: true, .. } => "float32".into(),
             Kind::Float { single: false, .. } => "float64".into(),
             Kind::Str { .. } => "string".into(),
+            Kind::Json { .. } => "json".into(),
             Kind::Bin { .. } => "binary (base64 string)".into(),
             Kind::Date(_) => "date".into(),
             Kind::Ts { .. } => "timestamp".into(),
@@ -351,7 +718,7 @@ impl Col {
                     Arc::new(Float64Array::new(ScalarBuffer::from(v), nulls))
                 }
             }
-            Kind::Str { offsets, bytes } => {
+            Kind::Str { offsets, bytes } | Kind::Json { offsets, bytes } => {
                 let offs = OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(offsets, vec![0])));
                 let data = Buffer::from_vec(std::mem::take(bytes));
                 // SAFETY: only whole `&str` values were appended, so every slice is valid UTF-8.
@@ -365,8 +732,8 @@ impl Col {
             Kind::Ts { unit, tz, v } => {
                 let v = ScalarBuffer::from(std::mem::take(v));
                 match unit {
-                    TimeUnit::Second => Arc::new(TimestampSecondArray::new(v, nulls).with_timezone_opt(tz.clone())),
-                    TimeUnit::Millisecond => {
+                    // Seconds were stored as milliseconds when pushed (see `storage_type`).
+                    TimeUnit::Second | TimeUnit::Millisecond => {
                         Arc::new(TimestampMillisecondArray::new(v, nulls).with_timezone_opt(tz.clone()))
                     }
                     TimeUnit::Microsecond => {
@@ -416,7 +783,30 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
         self.col.read_object(map, "")
     }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Err(de::Error::custom(NOT_OBJECT.replace("{}", "an array")))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Err(E::custom(NOT_OBJECT.replace("{}", "a string")))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Err(E::custom(NOT_OBJECT.replace("{}", "a number")))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Err(E::custom(NOT_OBJECT.replace("{}", "a number")))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Err(E::custom(NOT_OBJECT.replace("{}", "a number")))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Err(E::custom(NOT_OBJECT.replace("{}", "a bool")))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Err(E::custom(NOT_OBJECT.replace("{}", "null")))
+    }
 }
+
+const NOT_OBJECT: &str = "expected a JSON object on each line, got {}";
 
 /// Object keys, borrowed when they contain no escapes.
 struct KeySeed;
@@ -456,6 +846,10 @@ struct ValueSeed<'a>(&'a mut Col);
 impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if let Kind::Json { .. } = self.0.kind {
+            let raw: &serde_json::value::RawValue = serde::Deserialize::deserialize(d)?;
+            return push_json(self.0, raw.get());
+        }
         if let Kind::Dec { .. } = self.0.kind {
             // Decimals are read from the literal text so no digit passes through a float.
             let raw: &serde_json::value::RawValue = serde::Deserialize::deserialize(d)?;
@@ -463,6 +857,20 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
         }
         d.deserialize_any(self)
     }
+}
+
+fn push_json<E: de::Error>(col: &mut Col, raw: &str) -> Result<(), E> {
+    if raw == "null" {
+        return push_null_checked(col);
+    }
+    let Kind::Json { offsets, bytes } = &mut col.kind else { unreachable!() };
+    bytes.extend_from_slice(raw.as_bytes());
+    if bytes.len() > i32::MAX as usize {
+        return Err(E::custom("more than 2 GiB of text in one batch"));
+    }
+    offsets.push(bytes.len() as i32);
+    col.nulls.0.append(true);
+    Ok(())
 }
 
 fn push_decimal<E: de::Error>(col: &mut Col, raw: &str) -> Result<(), E> {
@@ -547,6 +955,19 @@ fn uint_fits(bits: u8, x: u64) -> bool {
     }
 }
 
+/// The stored value of a timestamp in `unit`: seconds are kept as milliseconds.
+fn stored_ts(unit: TimeUnit, x: i64) -> Option<i64> {
+    match unit {
+        TimeUnit::Second => x.checked_mul(1000),
+        _ => Some(x),
+    }
+}
+
+/// True when the integer converts to the float type without rounding.
+fn exact_in_float(x: i128, single: bool) -> bool {
+    if single { (x as f32) as i128 == x } else { (x as f64) as i128 == x }
+}
+
 fn parse_timestamp(s: &str, unit: TimeUnit) -> Result<i64, String> {
     let dt = arrow::compute::kernels::cast_utils::string_to_datetime(&chrono::Utc, s)
         .map_err(|_| format!("{s:?} is not an RFC 3339 timestamp"))?;
@@ -590,8 +1011,20 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         match &mut col.kind {
             Kind::Int { bits, v } if int_fits(*bits, x) => v.push(x),
             Kind::UInt { bits, v } if x >= 0 && uint_fits(*bits, x as u64) => v.push(x as u64),
-            Kind::Float { v, .. } => v.push(x as f64),
-            Kind::Ts { v, .. } => v.push(x),
+            Kind::Ts { unit, v, .. } => match stored_ts(*unit, x) {
+                Some(x) => v.push(x),
+                None => {
+                    return Err(E::custom(format!("field {:?}: {x} is out of range for {}", col.path, col.type_label())));
+                }
+            },
+            Kind::Float { single, v } if exact_in_float(x as i128, *single) => v.push(x as f64),
+            Kind::Float { .. } => {
+                return Err(E::custom(format!(
+                    "field {:?}: the integer {x} cannot be stored exactly in {}",
+                    col.path,
+                    col.type_label()
+                )));
+            }
             Kind::Date(v) if i32::try_from(x).is_ok() => v.push(x as i32),
             Kind::Int { .. } | Kind::UInt { .. } | Kind::Date(_) => {
                 return Err(E::custom(format!("field {:?}: {x} is out of range for {}", col.path, col.type_label())));
@@ -609,7 +1042,14 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         let col = self.0;
         match &mut col.kind {
             Kind::UInt { bits: 64, v } => v.push(x),
-            Kind::Float { v, .. } => v.push(x as f64),
+            Kind::Float { single, v } if exact_in_float(x as i128, *single) => v.push(x as f64),
+            Kind::Float { .. } => {
+                return Err(E::custom(format!(
+                    "field {:?}: the integer {x} cannot be stored exactly in {}",
+                    col.path,
+                    col.type_label()
+                )));
+            }
             Kind::Int { .. } | Kind::UInt { .. } | Kind::Ts { .. } | Kind::Date(_) => {
                 return Err(E::custom(format!("field {:?}: {x} is out of range for {}", col.path, col.type_label())));
             }
@@ -656,6 +1096,8 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             }
             Kind::Ts { unit, v, .. } => {
                 let x = parse_timestamp(s, *unit).map_err(|e| E::custom(format!("field {:?}: {e}", col.path)))?;
+                let x = stored_ts(*unit, x)
+                    .ok_or_else(|| E::custom(format!("field {:?}: {s:?} is out of range for the column", col.path)))?;
                 v.push(x);
             }
             Kind::Date(v) => {

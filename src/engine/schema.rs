@@ -10,7 +10,8 @@
 //! ```
 //! A bare array of fields is accepted too. Type strings: `int8..int64`, `uint8..uint64`, `float32`, `float64`,
 //! `bool`, `string`, `binary` (base64 in JSON), `date`, `timestamp(unit[, tz])` with unit `s|ms|us|ns`,
-//! `decimal(p, s)`, `list<T>`, `struct<name: T, ...>`.
+//! `decimal(p, s)`, `list<T>`, `struct<name: T, ...>`, and `json` (any JSON value, kept as its text in a
+//! Parquet string column with the JSON logical type). `timestamp(s)` is stored in milliseconds.
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 use serde_json::Value;
 
 use super::error::{Error, Result};
+use super::ndjson::{is_json_field, json_field};
 
 /// Reads and parses a schema file.
 pub fn load_schema_file(path: &std::path::Path) -> Result<SchemaRef> {
@@ -59,27 +61,45 @@ fn parse_fields(v: &Value, path: &str) -> Result<Fields, String> {
             Some(Value::Bool(b)) => *b,
             Some(_) => return Err(format!("{path}{name}: \"nullable\" must be true or false")),
         };
-        let dt = parse_type_value(ty, &format!("{path}{name}."))
+        let ty = parse_type_value(ty, &format!("{path}{name}."))
             .map_err(|e| if e.starts_with(path) { e } else { format!("{path}{name}: {e}") })?;
-        out.push(Field::new(name, dt, nullable));
+        out.push(ty.field(name, nullable));
     }
     Ok(out.into())
 }
 
-fn parse_type_value(v: &Value, path: &str) -> Result<DataType, String> {
+/// A parsed column type: `json` is text with the JSON marker, which lives on the field.
+struct Ty {
+    dt: DataType,
+    json: bool,
+}
+
+impl Ty {
+    fn plain(dt: DataType) -> Self {
+        Ty { dt, json: false }
+    }
+    fn field(self, name: &str, nullable: bool) -> Field {
+        if self.json { json_field(name, nullable) } else { Field::new(name, self.dt, nullable) }
+    }
+}
+
+fn parse_type_value(v: &Value, path: &str) -> Result<Ty, String> {
     match v {
-        Value::String(s) => parse_type(s),
+        Value::String(s) => parse_ty(s),
         Value::Object(o) => match o.get("type").and_then(Value::as_str) {
-            Some("struct") => Ok(DataType::Struct(parse_fields(
-                o.get("fields").ok_or("struct needs \"fields\"")?,
-                path,
-            )?)),
+            Some("struct") => {
+                let fields = parse_fields(o.get("fields").ok_or("struct needs \"fields\"")?, path)?;
+                if fields.is_empty() {
+                    return Err("a struct needs at least one field (use \"json\" for objects of any shape)".into());
+                }
+                Ok(Ty::plain(DataType::Struct(fields)))
+            }
             Some("list") => {
                 let el = o.get("element").ok_or("list needs \"element\"")?;
                 let nullable = o.get("element_nullable").and_then(Value::as_bool).unwrap_or(true);
-                Ok(DataType::List(Arc::new(Field::new("item", parse_type_value(el, path)?, nullable))))
+                Ok(Ty::plain(DataType::List(Arc::new(parse_type_value(el, path)?.field("item", nullable)))))
             }
-            Some(other) => parse_type(other),
+            Some(other) => parse_ty(other),
             None => Err("type object needs a \"type\"".into()),
         },
         _ => Err("type must be a string or an object".into()),
@@ -88,6 +108,10 @@ fn parse_type_value(v: &Value, path: &str) -> Result<DataType, String> {
 
 /// Parses a type string such as `int64`, `timestamp(ms, UTC)`, `list<struct<a: int32>>`.
 pub fn parse_type(s: &str) -> Result<DataType, String> {
+    parse_ty(s).map(|t| t.dt)
+}
+
+fn parse_ty(s: &str) -> Result<Ty, String> {
     let mut p = TypeParser { s: s.as_bytes(), pos: 0, text: s };
     let t = p.ty()?;
     p.ws();
@@ -144,9 +168,10 @@ impl TypeParser<'_> {
         let w = self.word();
         w.parse().map_err(|_| self.err("expected a number"))
     }
-    fn ty(&mut self) -> Result<DataType, String> {
+    fn ty(&mut self) -> Result<Ty, String> {
         let name = self.word().to_ascii_lowercase();
-        Ok(match name.as_str() {
+        Ok(Ty::plain(match name.as_str() {
+            "json" | "variant" => return Ok(Ty { dt: DataType::Utf8, json: true }),
             "int8" | "tinyint" => DataType::Int8,
             "int16" | "smallint" => DataType::Int16,
             "int32" | "int" | "integer" => DataType::Int32,
@@ -198,7 +223,7 @@ impl TypeParser<'_> {
                 self.require(b'<')?;
                 let inner = self.ty()?;
                 self.require(b'>')?;
-                DataType::List(Arc::new(Field::new("item", inner, true)))
+                DataType::List(Arc::new(inner.field("item", true)))
             }
             "struct" => {
                 self.require(b'<')?;
@@ -209,7 +234,7 @@ impl TypeParser<'_> {
                         return Err(self.err("expected a field name"));
                     }
                     self.require(b':')?;
-                    fields.push(Field::new(n, self.ty()?, true));
+                    fields.push(self.ty()?.field(&n, true));
                     if !self.eat(b',') {
                         break;
                     }
@@ -219,7 +244,7 @@ impl TypeParser<'_> {
             }
             "" => return Err(self.err("expected a type name")),
             other => return Err(self.err(&format!("unknown type {other:?}"))),
-        })
+        }))
     }
 }
 
@@ -253,13 +278,18 @@ pub fn type_name(dt: &DataType) -> String {
             }
         }
         DataType::Decimal128(p, s) => format!("decimal({p}, {s})"),
-        DataType::List(f) | DataType::LargeList(f) => format!("list<{}>", type_name(f.data_type())),
+        DataType::List(f) | DataType::LargeList(f) => format!("list<{}>", field_type_name(f)),
         DataType::Struct(fs) => format!(
             "struct<{}>",
-            fs.iter().map(|f| format!("{}: {}", f.name(), type_name(f.data_type()))).collect::<Vec<_>>().join(", ")
+            fs.iter().map(|f| format!("{}: {}", f.name(), field_type_name(f))).collect::<Vec<_>>().join(", ")
         ),
         other => format!("{other}"),
     }
+}
+
+/// A field's type in the schema file's grammar, `json` included.
+pub fn field_type_name(f: &Field) -> String {
+    if is_json_field(f) { "json".into() } else { type_name(f.data_type()) }
 }
 
 /// The schema as the schema-file JSON document.
@@ -271,7 +301,7 @@ pub fn schema_to_json(schema: &Schema) -> Value {
                 schema
                     .fields()
                     .iter()
-                    .map(|f| serde_json::json!({"name": f.name(), "type": type_name(f.data_type()), "nullable": f.is_nullable()}))
+                    .map(|f| serde_json::json!({"name": f.name(), "type": field_type_name(f), "nullable": f.is_nullable()}))
                     .collect(),
             ),
         )]

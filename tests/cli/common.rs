@@ -14,7 +14,7 @@ pub const SECRET_KEY: &str = "prestige-test-secret";
 /// The prestige binary with a clean environment for AWS and state.
 pub fn prestige() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("prestige").expect("binary built");
-    for v in ["AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION", "PRESTIGE_FAILPOINT", "RUST_LOG"] {
+    for v in ["AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION", "PRESTIGE_FAILPOINT", "PRESTIGE_FAILPOINT_PANIC", "PRESTIGE_FAILPOINT_ERROR", "RUST_LOG"] {
         c.env_remove(v);
     }
     c.env("AWS_EC2_METADATA_DISABLED", "true");
@@ -24,7 +24,7 @@ pub fn prestige() -> assert_cmd::Command {
 /// `prestige` as a std Command, for tests that spawn and kill it.
 pub fn prestige_std() -> Command {
     let mut c = Command::new(assert_cmd::cargo::cargo_bin("prestige"));
-    for v in ["AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION", "PRESTIGE_FAILPOINT", "RUST_LOG"] {
+    for v in ["AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION", "PRESTIGE_FAILPOINT", "PRESTIGE_FAILPOINT_PANIC", "PRESTIGE_FAILPOINT_ERROR", "RUST_LOG"] {
         c.env_remove(v);
     }
     c.env("AWS_EC2_METADATA_DISABLED", "true");

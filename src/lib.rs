@@ -1,0 +1,3 @@
+//! prestige as a library: the engine behind the `prestige` binary (also what the fuzz targets link against).
+
+pub mod engine;
