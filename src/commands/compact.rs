@@ -11,7 +11,7 @@ use parquet::basic::Compression;
 
 use super::render;
 use super::{Context, exit};
-use crate::engine::compact::{self, CompactOptions, CompactReport};
+use crate::engine::compact::{self, CompactOptions, CompactReport, SkipKind};
 use crate::engine::dedup::Dedup;
 use crate::engine::error::Error;
 use crate::engine::sink::{ParquetSettings, parse_compression};
@@ -70,9 +70,15 @@ pub struct CompactArgs {
     /// Show what would happen (same report fields and counts) without changing anything
     #[arg(long, alias = "dry-run")]
     pub plan: bool,
-    /// A lock older than this is considered abandoned
-    #[arg(long, default_value = "1h", value_name = "DURATION", value_parser = parse_duration)]
+    /// Lease length of the compaction lock: a running compaction renews it every third of this, so a crashed
+    /// one's lock is taken over this long after it stopped (at once when it ran on this host)
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_duration)]
     pub lock_ttl: Duration,
+    /// DANGEROUS: take over the compaction lock whoever holds it, even a live or unreadable one. Only for a
+    /// holder you know is gone (another host that died); a live holder stops at its next lease check, but a
+    /// step it is executing at that instant may still run alongside this one
+    #[arg(long)]
+    pub break_lock: bool,
     /// Where S3 outputs are staged before upload
     /// [default: $XDG_STATE_HOME/prestige or ~/.local/state/prestige]
     #[arg(long, env = "PRESTIGE_STATE_DIR", value_name = "DIR")]
@@ -96,6 +102,9 @@ impl CompactArgs {
                 None => None,
             })
         };
+        if self.lock_ttl < Duration::from_secs(1) {
+            return Err(Error::Config(format!("--lock-ttl {:?} is too short (at least 1s)", self.lock_ttl)).into());
+        }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(CompactOptions {
             location,
@@ -119,6 +128,7 @@ impl CompactArgs {
             },
             dedup_memory: self.dedup_memory,
             lock_ttl: self.lock_ttl,
+            break_lock: self.break_lock,
             state_dir: self.state_dir.clone().unwrap_or_else(crate::engine::ingest::default_state_dir),
             s3: ctx.s3.clone(),
         })
@@ -131,7 +141,9 @@ pub async fn run(args: CompactArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let progress = Arc::new(render::TermProgress::new(ctx.progress));
     let report = compact::compact(opts, progress).await.with_context(|| format!("{what} --prefix {}", args.prefix))?;
     render::print_report(ctx.format, &report, table)?;
-    Ok(ExitCode::from(if report.deletion_failures.is_empty() { exit::OK } else { exit::PARTIAL }))
+    // Inputs left out for a schema conflict were not compacted: a partial result, like failed deletions.
+    let conflicts = report.skipped.iter().any(|s| s.kind == SkipKind::SchemaConflict);
+    Ok(ExitCode::from(if report.deletion_failures.is_empty() && !conflicts { exit::OK } else { exit::PARTIAL }))
 }
 
 fn table(r: &CompactReport) -> String {

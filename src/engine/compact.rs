@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::dedup::{Dedup, Deduper, KeepSet};
 use super::error::{Error, Result};
 use super::failpoint;
+use super::lock::{Lease, LockOptions};
 use super::naming::{JOURNAL_SUFFIX, KeyKind, LOCK_SUFFIX, classify, split_prefix};
 use super::progress::Progress;
 use super::sink::{Namer, ParquetSettings, Position, RollingWriter, RotationPolicy, SealedFile};
@@ -45,7 +46,10 @@ pub struct CompactOptions {
     pub dedup: Option<Dedup>,
     /// Memory for deduplication; beyond it, row hashes are spilled into partitions under the state dir.
     pub dedup_memory: u64,
+    /// Lease length of the compaction lock (renewed every third of it while the run lasts).
     pub lock_ttl: Duration,
+    /// Take over the lock whoever holds it.
+    pub break_lock: bool,
     pub state_dir: PathBuf,
     pub s3: S3Settings,
 }
@@ -53,7 +57,17 @@ pub struct CompactOptions {
 #[derive(Debug, Clone, Serialize)]
 pub struct SkippedFile {
     pub key: String,
+    /// `stray` (a key that does not follow the naming pattern), `unreadable` (not Parquet) or `schema_conflict`.
+    pub kind: SkipKind,
     pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipKind {
+    Stray,
+    Unreadable,
+    SchemaConflict,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,85 +118,6 @@ struct CompactionJournal {
     inputs: Vec<JournalEntry>,
     outputs: Vec<JournalEntry>,
     created_ms: i64,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct LockBody {
-    owner: String,
-    host: String,
-    pid: u32,
-    acquired_ms: i64,
-    expires_ms: i64,
-}
-
-/// The compaction lock object, created with `If-None-Match: *` on S3 and `O_EXCL` locally.
-struct Lock {
-    store: Arc<dyn BlobStore>,
-    key: String,
-}
-
-impl Lock {
-    async fn acquire(store: Arc<dyn BlobStore>, key: String, ttl: Duration) -> Result<Self> {
-        let now = chrono::Utc::now().timestamp_millis();
-        let body = LockBody {
-            owner: uuid::Uuid::new_v4().to_string(),
-            host: std::env::var("HOSTNAME").unwrap_or_default(),
-            pid: std::process::id(),
-            acquired_ms: now,
-            expires_ms: now + ttl.as_millis() as i64,
-        };
-        let data = Bytes::from(serde_json::to_vec(&body).map_err(|e| Error::Config(e.to_string()))?);
-        for attempt in 0..2 {
-            if store.put_bytes(&key, data.clone(), true).await? {
-                return Ok(Self { store, key });
-            }
-            let held = match store.get(&key).await {
-                Ok(b) => serde_json::from_slice::<LockBody>(&b).map_err(|e| e.to_string()),
-                // Released meanwhile: try again.
-                Err(Error::NotFound { .. }) => continue,
-                Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => Err(e.to_string()),
-            };
-            let held = match held {
-                Ok(h) => Some(h),
-                Err(why) => {
-                    return Err(Error::Busy {
-                        what: format!(
-                            "the lock {} exists but cannot be read ({why}); delete it if no compaction is running",
-                            store.location().display_key(&key)
-                        ),
-                    });
-                }
-            };
-            match held {
-                Some(h) if h.expires_ms > now => {
-                    let since = fmt_ms(h.acquired_ms).unwrap_or_default();
-                    let until = fmt_ms(h.expires_ms).unwrap_or_default();
-                    return Err(Error::Busy {
-                        what: format!(
-                            "another compaction holds {} (pid {} on {:?}, since {since}, expires {until}); \
-                             delete the lock only if that process is gone",
-                            store.location().display_key(&key),
-                            h.pid,
-                            h.host
-                        ),
-                    });
-                }
-                _ if attempt == 0 => {
-                    tracing::warn!("taking over the expired or unreadable lock {}", store.location().display_key(&key));
-                    store.delete(std::slice::from_ref(&key)).await?;
-                }
-                _ => break,
-            }
-        }
-        Err(Error::Busy { what: format!("could not take the lock {}", store.location().display_key(&key)) })
-    }
-
-    async fn release(self) {
-        if let Err(e) = self.store.delete(std::slice::from_ref(&self.key)).await {
-            tracing::warn!("could not release the lock {}: {e}", self.key);
-        }
-    }
 }
 
 fn fmt_ms(ms: i64) -> Option<String> {
@@ -241,8 +176,10 @@ fn input_batches(
         .map(move |(i, (c, m))| {
             let (store, schema) = (store.clone(), schema.clone());
             let (key, size, meta) = (c.key.clone(), c.size, m.clone());
+            let worker = format!("compaction reader of {}", store.location().display_key(&c.key));
             // Each file is fetched and decoded on its own task, so several decode on the runtime's threads.
             let task = tokio::spawn(async move {
+                failpoint::panic_point("compact.read");
                 let path = store.location().display_key(&key);
                 let s = source::stream(store.clone(), &key, size, meta, 8192)?
                     .map(move |b| b.map_err(|e| Error::Parquet { path: path.clone(), source: e }));
@@ -261,7 +198,11 @@ fn input_batches(
                 }))
             });
             async move {
-                task.await.map_err(|e| Error::Storage { location: "reader".into(), message: e.to_string() })?
+                match task.await {
+                    Ok(r) => r,
+                    Err(e) if e.is_panic() => Err(Error::from_panic(worker, e.into_panic())),
+                    Err(e) => Err(Error::Internal { worker, message: e.to_string() }),
+                }
             }
         })
         .buffered(PREFETCH_FILES)
@@ -281,16 +222,54 @@ fn coalesce(schema: &SchemaRef, parts: Vec<(RecordBatch, Vec<u64>)>) -> Result<(
 }
 
 pub async fn compact(opts: CompactOptions, progress: Arc<dyn Progress>) -> Result<CompactReport> {
+    // A directory that does not exist is a wrong path, not an empty lake: fail like scan, create nothing.
+    if let Location::Local(root) = &opts.location
+        && !root.is_dir()
+    {
+        return Err(Error::NotFound { location: root.display().to_string(), message: "no such directory".into() });
+    }
     let store = storage::open(&opts.location, &opts.s3).await?;
     store.check().await?;
     let (folder, name) = split_prefix(&opts.prefix);
     let lock_key = format!("{folder}{name}.{LOCK_SUFFIX}");
-    let lock = if opts.plan { None } else { Some(Lock::acquire(store.clone(), lock_key, opts.lock_ttl).await?) };
-    let result = run(&opts, store, &folder, &name, progress).await;
-    if let Some(l) = lock {
+    let lock_opts = LockOptions { ttl: opts.lock_ttl, break_lock: opts.break_lock };
+    let lease = if opts.plan { None } else { Some(Lease::acquire(store.clone(), lock_key, &lock_opts).await?) };
+    let result = run(&opts, store, &folder, &name, lease.as_ref(), progress).await;
+    if let Some(l) = lease {
         l.release().await;
     }
     result
+}
+
+/// Before a destructive step: the store confirms this run still holds the lock (no-op in a plan).
+async fn confirm(lease: Option<&Lease>) -> Result<()> {
+    match lease {
+        Some(l) => l.confirm().await,
+        None => Ok(()),
+    }
+}
+
+/// Inside loops: fails once the lease is known lost or about to run out (no store round trip).
+fn check(lease: Option<&Lease>) -> Result<()> {
+    lease.map_or(Ok(()), Lease::check)
+}
+
+/// Removes staged files and scratch directories of a run when it ends, however it ends (files already
+/// published were renamed or uploaded and removed, so nothing visible is touched).
+struct Scratch {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        for f in &self.files {
+            let _ = std::fs::remove_file(f);
+        }
+        for d in &self.dirs {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
 }
 
 async fn run(
@@ -298,6 +277,7 @@ async fn run(
     store: Arc<dyn BlobStore>,
     folder: &str,
     name: &str,
+    lease: Option<&Lease>,
     progress: Arc<dyn Progress>,
 ) -> Result<CompactReport> {
     let started = Instant::now();
@@ -320,6 +300,7 @@ async fn run(
         };
         recovered = Some(if complete { "rolled_forward" } else { "rolled_back" }.to_string());
         if !opts.plan {
+            confirm(lease).await?;
             let failed = store.delete(&doomed).await?;
             if let Some((k, e)) = failed.first() {
                 return Err(Error::Storage {
@@ -360,7 +341,7 @@ async fn run(
                     continue;
                 }
                 tracing::warn!("skipping {}: {reason}", store.location().display_key(&o.key));
-                skipped.push(SkippedFile { key: o.key.clone(), reason: reason.to_string() });
+                skipped.push(SkippedFile { key: o.key.clone(), kind: SkipKind::Stray, reason: reason.to_string() });
             }
             KeyKind::Control | KeyKind::Foreign => {}
         }
@@ -377,21 +358,19 @@ async fn run(
     let mut fields: Vec<Field> = Vec::new();
     let mut first_skipped_ts: Option<i64> = None;
     for (c, m) in candidates.into_iter().zip(metas) {
-        let reason = match m {
-            Err(e) => Some(format!("unreadable Parquet: {e}")),
+        let (kind, reason) = match m {
+            Err(e) => (SkipKind::Unreadable, format!("unreadable Parquet: {e}")),
             Ok(m) => match unify(&mut fields, m.schema()) {
                 Ok(()) => {
                     inputs.push((c, m));
                     continue;
                 }
-                Err(why) => Some(format!("schema conflict: {why}")),
+                Err(why) => (SkipKind::SchemaConflict, format!("schema conflict: {why}")),
             },
         };
-        if let Some(reason) = reason {
-            tracing::warn!("skipping {}: {reason}", store.location().display_key(&c.key));
-            first_skipped_ts = Some(first_skipped_ts.map_or(c.ts, |t: i64| t.min(c.ts)));
-            skipped.push(SkippedFile { key: c.key, reason });
-        }
+        tracing::warn!("skipping {}: {reason}", store.location().display_key(&c.key));
+        first_skipped_ts = Some(first_skipped_ts.map_or(c.ts, |t: i64| t.min(c.ts)));
+        skipped.push(SkippedFile { key: c.key, kind, reason });
     }
     let last_processed = inputs.iter().map(|(c, _)| c.ts).filter(|t| first_skipped_ts.is_none_or(|s| *t < s)).max();
 
@@ -428,6 +407,11 @@ async fn run(
         Location::S3 { .. } => (opts.state_dir.join("staging").join(&run_tag), None),
     };
     std::fs::create_dir_all(&work_dir).map_err(|e| Error::io("create directory", &work_dir, e))?;
+    let dedup_dir = work_dir.join(format!(".dedup-{run_tag}"));
+    let mut scratch = Scratch { files: vec![], dirs: vec![dedup_dir.clone()] };
+    if local_root.is_none() {
+        scratch.dirs.push(work_dir.clone());
+    }
     let mut file_starts = Vec::with_capacity(inputs.len());
     let mut acc = 0u64;
     for (_, m) in &inputs {
@@ -454,17 +438,18 @@ async fn run(
     let keep: Option<KeepSet> = match &opts.dedup {
         Some(mode) => {
             let rows_per_file = inputs.iter().map(|(_, m)| m.metadata().file_metadata().num_rows().max(0) as u64).collect();
-            let mut d = Deduper::new(mode.clone(), &schema, rows_per_file, opts.dedup_memory, &work_dir.join(format!(".dedup-{run_tag}")))?;
+            let mut d = Deduper::new(mode.clone(), &schema, rows_per_file, opts.dedup_memory, &dedup_dir)?;
             if d.partitions() > 1 {
                 tracing::info!("deduplicating {rows_in} rows in {} spilled partitions", d.partitions());
             }
             let mut batches = input_batches(store.clone(), &inputs, schema.clone());
             while let Some(b) = batches.next().await {
                 let (i, row, batch) = b?;
+                check(lease)?;
                 tokio::task::block_in_place(|| d.add(&batch, i as u32, row))?;
             }
             let keep = tokio::task::block_in_place(|| d.finish())?;
-            let _ = std::fs::remove_dir_all(work_dir.join(format!(".dedup-{run_tag}")));
+            let _ = std::fs::remove_dir_all(&dedup_dir);
             Some(keep)
         }
         None => None,
@@ -473,13 +458,16 @@ async fn run(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<(RecordBatch, u32, Vec<u64>)>(4);
     let writer = tokio::task::spawn_blocking(move || -> Result<Vec<SealedFile>> {
         let mut sealed = Vec::new();
-        let res = (|| {
+        // A panic while encoding becomes this run's error (after the cleanup below), never a lost thread.
+        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<()> {
             while let Some((batch, input, lines)) = rx.blocking_recv() {
+                failpoint::panic_point("compact.write");
                 sealed.extend(rolling.write(&batch, input, &lines)?);
             }
             sealed.extend(rolling.seal()?);
             Ok(())
-        })();
+        }))
+        .unwrap_or_else(|payload| Err(Error::from_panic("compaction writer", payload)));
         match res {
             Ok(()) => Ok(sealed),
             Err(e) => {
@@ -497,7 +485,7 @@ async fn run(
     let mut pending: Vec<(RecordBatch, Vec<u64>)> = Vec::new();
     let mut pending_rows = 0usize;
     while let Some(b) = batches.next().await {
-        let (i, row, batch) = match b {
+        let (i, row, batch) = match b.and_then(|x| check(lease).map(|()| x)) {
             Ok(x) => x,
             Err(e) => {
                 read_err = Some(e);
@@ -559,15 +547,17 @@ async fn run(
         progress.advance(c.size);
     }
     drop(tx);
-    let sealed = writer.await.map_err(|e| Error::Storage { location: "writer".into(), message: e.to_string() })?;
+    let sealed = match writer.await {
+        Ok(r) => r,
+        Err(e) if e.is_panic() => Err(Error::from_panic("compaction writer", e.into_panic())),
+        Err(e) => Err(Error::Internal { worker: "compaction writer".into(), message: e.to_string() }),
+    };
+    if let Ok(s) = &sealed {
+        scratch.files.extend(s.iter().map(|f| f.temp_path.clone()));
+    }
     let sealed = match (read_err, sealed) {
-        (Some(e), Ok(s)) => {
-            for f in &s {
-                let _ = std::fs::remove_file(&f.temp_path);
-            }
-            return Err(e);
-        }
-        (_, Err(e)) => return Err(e),
+        // A reader's failure comes first: a writer that stopped because the reader did has nothing to add.
+        (Some(e), _) | (None, Err(e)) => return Err(e),
         (None, Ok(s)) => s,
     };
     progress.finish();
@@ -583,12 +573,6 @@ async fn run(
         .map(|s| OutputFile { location: store.location().display_key(&s.key), key: s.key.clone(), rows: s.rows, bytes: s.bytes })
         .collect();
     if opts.plan {
-        for s in &sealed {
-            let _ = std::fs::remove_file(&s.temp_path);
-        }
-        if local_root.is_none() {
-            let _ = std::fs::remove_dir(&work_dir);
-        }
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(report);
     }
@@ -601,9 +585,11 @@ async fn run(
         created_ms: chrono::Utc::now().timestamp_millis(),
     };
     let body = serde_json::to_vec_pretty(&journal).map_err(|e| Error::Config(e.to_string()))?;
+    confirm(lease).await?;
     store.put_bytes(&journal_key, Bytes::from(body), false).await?;
     failpoint::hit("compact.after_journal");
     for (n, s) in sealed.iter().enumerate() {
+        check(lease)?;
         match &local_root {
             Some(root) => {
                 let dest = root.join(&s.key);
@@ -626,14 +612,13 @@ async fn run(
             failpoint::hit("compact.after_first_output");
         }
     }
-    if local_root.is_none() {
-        let _ = std::fs::remove_dir(&work_dir);
-    }
     failpoint::hit("compact.before_delete");
     let input_keys: Vec<String> = inputs.iter().map(|(c, _)| c.key.clone()).collect();
     let mut failures = Vec::new();
+    confirm(lease).await?;
     if opts.keep_originals {
         for k in &input_keys {
+            check(lease)?;
             store.put_bytes(&format!("{k}.processed"), Bytes::new(), false).await?;
         }
     } else {
@@ -642,6 +627,7 @@ async fn run(
             if n == 1 {
                 failpoint::hit("compact.mid_delete");
             }
+            check(lease)?;
             if failpoint::injected_error("compact.delete") && n == 0 {
                 // The first input of the first batch "fails"; the rest go through.
                 failures.push((part[0].clone(), "injected failure".to_string()));
@@ -653,6 +639,7 @@ async fn run(
     }
     if failures.is_empty() {
         failpoint::hit("compact.before_journal_delete");
+        confirm(lease).await?;
         store.delete(std::slice::from_ref(&journal_key)).await?;
     }
     report.deletion_failures = failures.into_iter().map(|(key, error)| DeletionFailure { key, error }).collect();

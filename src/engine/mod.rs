@@ -9,6 +9,7 @@ pub mod expr;
 pub mod failpoint;
 pub mod ingest;
 pub mod journal;
+pub mod lock;
 pub mod naming;
 pub mod ndjson;
 pub mod poll;
