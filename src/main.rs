@@ -1,12 +1,10 @@
 //! prestige: parse arguments, set up logging and the runtime, dispatch, and turn errors into exit codes.
 
 mod commands;
-mod engine;
+use prestige::engine;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
-
-use clap::Parser;
 
 use commands::exit;
 use engine::error::{Error, ErrorKind};
@@ -43,17 +41,43 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 ErrorKind::Other => exit::FAILURE,
             };
         }
-        if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::BrokenPipe {
-                return exit::OK;
-            }
     }
     exit::FAILURE
 }
 
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain()
-        .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+/// Whether the error is stdout's reader going away (`prestige … | head`): a plain I/O error or a JSON
+/// serializer's, before any engine error in the chain (an engine error wrapping a broken pipe is about a file
+/// or a hook's input, and is a real failure).
+fn is_closed_stdout(err: &anyhow::Error) -> bool {
+    for cause in err.chain() {
+        if cause.downcast_ref::<Error>().is_some() {
+            return false;
+        }
+        let kind = match (cause.downcast_ref::<std::io::Error>(), cause.downcast_ref::<serde_json::Error>()) {
+            (Some(io), _) => Some(io.kind()),
+            (None, Some(json)) => json.io_error_kind(),
+            _ => None,
+        };
+        if kind == Some(std::io::ErrorKind::BrokenPipe) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The error and its causes on one line, each cause once: an error whose message already includes its
+/// source's text (`read x: No such file or directory`) is not followed by that source again.
+fn error_message(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        let text = text.trim();
+        if text.is_empty() || parts.last().is_some_and(|last| last.contains(text)) {
+            continue;
+        }
+        parts.push(text.to_string());
+    }
+    parts.join(": ")
 }
 
 /// Parquet decoding and encoding allocate and free buffers of a few megabytes on many threads. glibc serves
@@ -79,7 +103,7 @@ fn tune_allocator() {}
 
 fn main() -> ExitCode {
     tune_allocator();
-    let cli = commands::Cli::parse();
+    let cli = commands::parse();
     init_tracing(cli.global.verbose, cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -93,9 +117,10 @@ fn main() -> ExitCode {
     runtime.shutdown_background();
     match result {
         Ok(code) => code,
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // A closed stdout ends the command quietly with success, as `| head` expects (see README: exit codes).
+        Err(e) if is_closed_stdout(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_message(&e));
             ExitCode::from(exit_code(&e))
         }
     }

@@ -1,10 +1,11 @@
 //! Shell completions and man pages, generated from the clap definitions.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 
 #[derive(Debug, Args)]
@@ -21,8 +22,12 @@ pub struct GenerateArgs {
 }
 
 pub fn completions(a: CompletionsArgs) -> anyhow::Result<ExitCode> {
-    let mut cmd = super::Cli::command();
-    clap_complete::generate(a.shell, &mut cmd, "prestige", &mut std::io::stdout());
+    // clap_complete panics when its writer fails: generate into memory, then write (a closed pipe is an error).
+    let mut script = Vec::new();
+    clap_complete::generate(a.shell, &mut super::cli(), "prestige", &mut script);
+    let mut out = std::io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -31,7 +36,7 @@ pub fn generate(a: GenerateArgs) -> anyhow::Result<ExitCode> {
     let man = a.out.join("man");
     std::fs::create_dir_all(&comp).with_context(|| format!("create {}", comp.display()))?;
     std::fs::create_dir_all(&man).with_context(|| format!("create {}", man.display()))?;
-    let mut cmd = super::Cli::command();
+    let mut cmd = super::cli();
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
         clap_complete::generate_to(shell, &mut cmd, "prestige", &comp)
             .with_context(|| format!("write {shell} completions"))?;

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::engine::storage::S3Settings;
 use render::Format;
@@ -70,6 +70,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Load NDJSON into rotating Parquet files in a local directory or on S3
+    #[command(long_about = INGEST_LONG_ABOUT)]
     Ingest(ingest::IngestArgs),
     /// Upload finished files to S3: concurrent, multipart, retried, verified
     Upload(upload::UploadArgs),
@@ -84,6 +85,126 @@ pub enum Command {
     /// Write completions and man pages into a directory (used to refresh completions/ and man/)
     #[command(hide = true)]
     GenerateAssets(assets::GenerateArgs),
+}
+
+/// `ingest --help`: the schema file's format and every type name `--schema` accepts (see engine::schema).
+const INGEST_LONG_ABOUT: &str = "Load NDJSON into rotating Parquet files in a local directory or on S3
+
+Schema file (--schema FILE): {\"fields\": [{\"name\": \"id\", \"type\": \"int64\", \"nullable\": false}, ...]}, or a bare \
+array of fields; \"nullable\" defaults to true. Type names (any case; aliases in parentheses):
+  int8 (tinyint), int16 (smallint), int32 (int, integer), int64 (bigint, long),
+  uint8, uint16, uint32, uint64, float32 (float, real), float64 (double),
+  bool (boolean), string (utf8, varchar, text), binary (bytes, blob; base64),
+  date (date32; YYYY-MM-DD), timestamp (microseconds, no zone),
+  timestamp(UNIT[, TZ]) with UNIT s, ms, us or ns (or second, millisecond, ...)
+    and TZ such as UTC or +02:00, timestamptz (microseconds, UTC),
+  decimal(P, S) (numeric; P up to 38), list<T> (array<T>),
+  struct<name: T, ...>, json (variant: any JSON value, stored as its text).
+The object forms {\"type\": \"struct\", \"fields\": [...]} and {\"type\": \"list\", \"element\": T, \
+\"element_nullable\": false} allow non-nullable children.";
+
+/// The clap command with the presentation rules every command shares: environment values are never shown in
+/// help (`[env: NAME]`, set or not: they may be secrets), and the text after the options is tidied
+/// ([`tidy_after_help`]).
+pub fn cli() -> clap::Command {
+    fn tidy(cmd: clap::Command) -> clap::Command {
+        let cmd = cmd.mut_args(|a| if a.get_env().is_some() { a.hide_env_values(true) } else { a });
+        let after = cmd.get_after_help().map(|t| tidy_after_help(&t.to_string()));
+        let after_long = cmd.get_after_long_help().map(|t| tidy_after_help(&t.to_string()));
+        let cmd = match after {
+            Some(t) => cmd.after_help(t),
+            None => cmd,
+        };
+        let cmd = match after_long {
+            Some(t) => cmd.after_long_help(t),
+            None => cmd,
+        };
+        cmd.mut_subcommands(tidy)
+    }
+    tidy(Cli::command())
+}
+
+/// Parses the command line with [`cli`]'s rules; exits with clap's message (and code 2) on a usage error.
+pub fn parse() -> Cli {
+    let mut matches = cli().get_matches();
+    Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cli()).exit())
+}
+
+/// Width the help's examples must fit: an 80-column terminal.
+const EXAMPLE_WIDTH: usize = 78;
+
+/// Help text after the options: prose lines are joined into paragraphs (clap wraps them to the terminal), and
+/// each command in an `Example:`/`Examples:` block stays whole on its own indented lines, broken before an
+/// option with a trailing ` \` when it is wider than an 80-column terminal, never inside a quoted argument.
+pub fn tidy_after_help(text: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut in_examples = false;
+    let mut prose = false;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            out.push(String::new());
+            in_examples = false;
+            prose = false;
+        } else if in_examples && line.starts_with("  ") {
+            out.extend(break_command(line.trim()));
+        } else if prose && !line.starts_with(' ') {
+            let last = out.last_mut().expect("a prose line precedes");
+            last.push(' ');
+            last.push_str(line.trim());
+        } else {
+            out.push(line.trim_end().to_string());
+            in_examples = line.ends_with("Example:") || line.ends_with("Examples:");
+            prose = !in_examples && !line.starts_with(' ');
+        }
+    }
+    out.join("\n")
+}
+
+/// One example command as lines of at most [`EXAMPLE_WIDTH`] columns, continued with ` \`.
+fn break_command(cmd: &str) -> Vec<String> {
+    // Words, keeping quoted arguments whole; an option and its value stay together.
+    let mut words: Vec<String> = Vec::new();
+    let mut quote = None;
+    let mut cur = String::new();
+    for c in cmd.chars() {
+        match (quote, c) {
+            (None, ' ') => {
+                if !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                }
+                continue;
+            }
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), _) if q == c => quote = None,
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    let mut units: Vec<String> = Vec::new();
+    for w in words {
+        match units.last_mut() {
+            Some(prev) if prev.starts_with('-') && !prev.contains(' ') && !w.starts_with('-') && w != "|" => {
+                prev.push(' ');
+                prev.push_str(&w);
+            }
+            _ => units.push(w),
+        }
+    }
+    let mut lines = vec![format!("  {}", units.first().cloned().unwrap_or_default())];
+    for u in units.iter().skip(1) {
+        let last = lines.last_mut().expect("one line at least");
+        if last.chars().count() + 1 + u.chars().count() + 2 <= EXAMPLE_WIDTH {
+            last.push(' ');
+            last.push_str(u);
+        } else {
+            last.push_str(" \\");
+            lines.push(format!("      {u}"));
+        }
+    }
+    lines
 }
 
 /// What every command gets besides its own arguments.

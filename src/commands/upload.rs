@@ -73,9 +73,14 @@ fn table(r: &UploadReport) -> String {
         };
         t.add_row(vec![f.source.clone(), f.location.clone(), render::bytes(f.bytes), action]);
     }
+    let (n, verb) = if r.status == "plan" {
+        (r.files.iter().filter(|f| f.action == UploadAction::WouldUpload).count(), "to upload")
+    } else {
+        (r.uploaded, "uploaded")
+    };
     format!(
-        "{t}\n{} uploaded, {} skipped, {} failed; {} in {:.2}s ({:.1} MiB/s)",
-        r.uploaded,
+        "{t}\n{} {verb}, {} skipped, {} failed; {} in {:.2}s ({:.1} MiB/s)",
+        render::count(n as u64, "file", "files"),
         r.skipped,
         r.failed,
         render::bytes(r.bytes_uploaded),

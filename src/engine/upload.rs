@@ -42,9 +42,9 @@ pub struct UploadedFile {
     pub bytes: u64,
     pub action: UploadAction,
     pub source_removed: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The stored object's ETag (null when nothing was stored or checked).
     pub etag: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why the file failed (null unless `action` is `failed`).
     pub error: Option<String>,
 }
 
@@ -59,9 +59,11 @@ pub struct UploadReport {
     pub failed: usize,
     pub bytes_uploaded: u64,
     pub elapsed_ms: u64,
+    /// Upload throughput, rounded to one decimal.
     pub mib_per_sec: f64,
 }
 
+#[derive(Clone)]
 struct Job {
     source: PathBuf,
     key: String,
@@ -122,40 +124,57 @@ pub async fn upload(opts: UploadOptions, progress: Arc<dyn Progress>) -> Result<
     let total: u64 = jobs.iter().map(|j| j.size).sum();
     progress.start("upload", Some(total));
     let put = PutOptions { part_size: opts.part_size, metadata: vec![] };
-    let results: Vec<UploadedFile> = futures::stream::iter(jobs)
+    let opts = Arc::new(opts);
+    // Each file is its own task, so a panic in one is caught here (as a failed join) instead of tearing down
+    // the whole command; the other files still finish, then the run fails.
+    type Outcome = (Job, std::result::Result<Result<Uploaded>, tokio::task::JoinError>);
+    let outcomes: Vec<Outcome> = futures::stream::iter(jobs)
         .map(|job| {
-            let (store, put, progress, opts) = (store.clone(), put.clone(), progress.clone(), &opts);
-            async move {
-                let r = upload_job(&*store, &job, &put, opts).await;
-                progress.advance(job.size);
-                let location = store.location().display_key(&job.key);
-                match r {
-                    Ok((action, etag, removed)) => UploadedFile {
-                        source: job.source.display().to_string(),
-                        location,
-                        key: job.key,
-                        bytes: job.size,
-                        action,
-                        source_removed: removed,
-                        etag,
-                        error: None,
-                    },
-                    Err(e) => UploadedFile {
-                        source: job.source.display().to_string(),
-                        location,
-                        key: job.key,
-                        bytes: job.size,
-                        action: UploadAction::Failed,
-                        source_removed: false,
-                        etag: None,
-                        error: Some(e.to_string()),
-                    },
-                }
-            }
+            let (store, put, opts) = (store.clone(), put.clone(), opts.clone());
+            let task_job = job.clone();
+            let task = tokio::spawn(async move { upload_job(&*store, &task_job, &put, &opts).await });
+            async move { (job, task.await) }
         })
         .buffer_unordered(opts.concurrency.max(1))
+        .inspect(|(job, _)| progress.advance(job.size))
         .collect()
         .await;
+    let mut panicked = None;
+    let mut results = Vec::with_capacity(outcomes.len());
+    for (job, outcome) in outcomes {
+        let r = match outcome {
+            Ok(r) => r,
+            Err(e) => {
+                let worker = format!("upload of {}", job.source.display());
+                let err = if e.is_panic() {
+                    Error::from_panic(worker, e.into_panic())
+                } else {
+                    Error::Internal { worker, message: e.to_string() }
+                };
+                panicked.get_or_insert(err);
+                continue;
+            }
+        };
+        let location = store.location().display_key(&job.key);
+        let (action, etag, removed, error) = match r {
+            Ok((action, etag, removed)) => (action, etag, removed, None),
+            Err(e) => (UploadAction::Failed, None, false, Some(e.to_string())),
+        };
+        results.push(UploadedFile {
+            source: job.source.display().to_string(),
+            location,
+            key: job.key,
+            bytes: job.size,
+            action,
+            source_removed: removed,
+            etag,
+            error,
+        });
+    }
+    if let Some(e) = panicked {
+        progress.finish();
+        return Err(e);
+    }
     progress.finish();
     let mut files = results;
     files.sort_by(|a, b| a.key.cmp(&b.key));
@@ -173,17 +192,19 @@ pub async fn upload(opts: UploadOptions, progress: Arc<dyn Progress>) -> Result<
         failed,
         bytes_uploaded,
         elapsed_ms: elapsed.as_millis() as u64,
-        mib_per_sec: if elapsed.as_secs_f64() > 0.0 { bytes_uploaded as f64 / 1048576.0 / elapsed.as_secs_f64() } else { 0.0 },
+        mib_per_sec: if elapsed.as_secs_f64() > 0.0 {
+            (bytes_uploaded as f64 / 1048576.0 / elapsed.as_secs_f64() * 10.0).round() / 10.0
+        } else {
+            0.0
+        },
         files,
     })
 }
 
-async fn upload_job(
-    store: &dyn BlobStore,
-    job: &Job,
-    put: &PutOptions,
-    opts: &UploadOptions,
-) -> Result<(UploadAction, Option<String>, bool)> {
+/// What happened to one file: the action, the stored ETag, whether the source was removed.
+type Uploaded = (UploadAction, Option<String>, bool);
+
+async fn upload_job(store: &dyn BlobStore, job: &Job, put: &PutOptions, opts: &UploadOptions) -> Result<Uploaded> {
     if job.key.ends_with(".parquet") {
         let src = job.source.clone();
         let complete = tokio::task::spawn_blocking(move || has_parquet_footer(&src))
@@ -205,6 +226,7 @@ async fn upload_job(
     if opts.plan {
         return Ok((UploadAction::WouldUpload, None, false));
     }
+    super::failpoint::panic_point("upload.put");
     let out = store.put_file(&job.key, &job.source, put).await?;
     let addr = store.location().display_key(&job.key);
     let remote = store.head(&job.key).await?.ok_or_else(|| Error::Storage {
