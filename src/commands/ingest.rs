@@ -11,7 +11,7 @@ use parquet::basic::Compression;
 
 use super::render;
 use super::{Context, exit};
-use crate::engine::ingest::{self, BadLinePolicy, IngestOptions, IngestReport, IngestStatus, Input};
+use crate::engine::ingest::{self, BadLineLimit, BadLinePolicy, IngestOptions, IngestReport, IngestStatus, Input};
 use crate::engine::sink::{ParquetSettings, RotationPolicy, parse_compression};
 use crate::engine::storage::Location;
 use crate::engine::units::{parse_duration, parse_size};
@@ -73,9 +73,17 @@ pub struct IngestArgs {
     /// [default: $XDG_STATE_HOME/prestige or ~/.local/state/prestige]
     #[arg(long, env = "PRESTIGE_STATE_DIR", value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
-    /// Forget an earlier interrupted or completed run of the same inputs and ingest them again
+    /// Forget an earlier run of the same inputs and ingest them again from the start; refused while files of
+    /// that run are still at the destination (their rows would be written twice) unless --force is given
     #[arg(long)]
     pub restart: bool,
+    /// With --restart: start over even though files of the earlier run are still at the destination
+    #[arg(long, requires = "restart")]
+    pub force: bool,
+    /// Fail (exit 4, input not marked done) when more lines than this are bad: a count, or a percentage of the
+    /// lines read (e.g. 100 or 0.5%); only with --on-error skip or dead-letter
+    #[arg(long, value_name = "N|P%", value_parser = parse_bad_line_limit)]
+    pub max_bad_lines: Option<BadLineLimit>,
     /// Files uploaded to S3 at once while the next file is written
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
     pub upload_concurrency: u64,
@@ -85,6 +93,16 @@ pub struct IngestArgs {
     /// Decoding threads [default: number of cores]; columns are encoded on two threads per core
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
     pub threads: Option<u64>,
+}
+
+fn parse_bad_line_limit(text: &str) -> Result<BadLineLimit, String> {
+    match text.strip_suffix('%') {
+        Some(p) => match p.trim().parse::<f64>() {
+            Ok(v) if (0.0..=100.0).contains(&v) => Ok(BadLineLimit::Percent(v)),
+            _ => Err(format!("invalid percentage {text:?} (0%..100%)")),
+        },
+        None => text.trim().parse::<u64>().map(BadLineLimit::Count).map_err(|_| format!("invalid count {text:?}")),
+    }
 }
 
 impl IngestArgs {
@@ -116,6 +134,12 @@ impl IngestArgs {
                 return Err(crate::engine::error::Error::Config("--dead-letter conflicts with --on-error skip".into()).into());
             }
         };
+        if self.max_bad_lines.is_some() && on_error == BadLinePolicy::Fail {
+            return Err(crate::engine::error::Error::Config(
+                "--max-bad-lines needs --on-error skip or --dead-letter (with fail, the first bad line stops the run)".into(),
+            )
+            .into());
+        }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(IngestOptions {
             inputs,
@@ -134,6 +158,8 @@ impl IngestArgs {
             max_line_bytes: self.max_line_bytes as usize,
             state_dir: self.state_dir.clone().unwrap_or_else(ingest::default_state_dir),
             restart: self.restart,
+            force: self.force,
+            max_bad_lines: self.max_bad_lines.clone(),
             s3: Default::default(),
             upload_concurrency: self.upload_concurrency as usize,
             part_size: self.part_size,
@@ -158,7 +184,7 @@ pub async fn run(args: IngestArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
 
 fn table(r: &IngestReport) -> String {
     if r.status == IngestStatus::AlreadyIngested {
-        return format!("{}: these inputs were already ingested completely; nothing to do (--restart ingests them again)", r.destination);
+        return format!("{}: these inputs were already ingested completely; nothing to do", r.destination);
     }
     let mut t = render::table(&["file", "rows", "size"]);
     for f in &r.files {

@@ -17,10 +17,10 @@ use serde::Serialize;
 
 use super::error::{Error, Result};
 use super::failpoint;
-use super::journal::{Covered, InputFingerprint, Journal, Record};
+use super::journal::{Consumed, Covered, InputFingerprint, Journal, Record};
 use super::ndjson::{LineDecoder, infer_schema_labelled};
 use super::progress::Progress;
-use super::sink::{FileNamer, ParquetSettings, RollingWriter, RotationPolicy, SealedFile};
+use super::sink::{FileNamer, ParquetSettings, Position, RollingWriter, RotationPolicy, SealedFile};
 use super::storage::{self, BlobStore, Location, PutOptions, S3Settings};
 
 /// Where NDJSON comes from.
@@ -37,6 +37,14 @@ impl Input {
             Input::File(p) => p.display().to_string(),
         }
     }
+}
+
+/// Most bad lines a run may skip or dead-letter before it fails (`--max-bad-lines N|P%`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum BadLineLimit {
+    Count(u64),
+    /// Percent of the lines this run read (checked at the end).
+    Percent(f64),
 }
 
 /// What to do with a line that cannot be loaded.
@@ -57,9 +65,12 @@ pub struct IngestOptions {
     pub rotation: RotationPolicy,
     pub parquet: ParquetSettings,
     pub on_error: BadLinePolicy,
+    pub max_bad_lines: Option<BadLineLimit>,
     pub max_line_bytes: usize,
     pub state_dir: PathBuf,
     pub restart: bool,
+    /// With `restart`: start over even though files of the earlier run are still at the destination.
+    pub force: bool,
     pub s3: S3Settings,
     pub upload_concurrency: usize,
     pub part_size: u64,
@@ -133,6 +144,11 @@ struct Chunk {
 struct Decoded {
     seq: u64,
     input: u32,
+    /// The chunk's bytes and first line: the writer fingerprints consumed input with them.
+    data: Vec<u8>,
+    first_line: u64,
+    /// The declared (or inferred) schema of the rows.
+    schema: Option<SchemaRef>,
     batch: Option<RecordBatch>,
     lines: Vec<u64>,
     end_line: u64,
@@ -174,26 +190,30 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         Some(jp) => Some(Journal::open_locked(jp)?),
         None => None,
     };
+    let mut schema = opts.schema.clone();
+    let mut schema_recorded = false;
     if let (Some(jp), Some(j)) = (&journal_path, journal.as_mut()) {
+        let mut rec = Journal::recover(jp)?;
         if opts.restart {
+            let present = present_files(&*store, rec.done_keys.iter().chain(rec.pending.iter().map(|p| &p.0)), usize::MAX).await?;
+            if !present.is_empty() && !opts.force {
+                return Err(Error::Config(format!(
+                    "--restart would write the rows of these inputs a second time: {} file(s) of the earlier run are \
+                     still at the destination ({}); delete them first, or add --force to ingest everything again anyway",
+                    present.len(),
+                    present.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                        + if present.len() > 5 { ", …" } else { "" }
+                )));
+            }
             j.reset()?;
-        }
-        let rec = Journal::recover(jp)?;
-        if let Some(prev) = &rec.inputs
-            && prev != &fingerprints
-        {
-            return Err(Error::Config(format!(
-                "the inputs changed since the interrupted run recorded in {}; pass --restart to ingest them again from the start",
-                jp.display()
-            )));
-        }
-        if rec.complete {
-            return Ok(IngestReport::already_ingested(&opts, started));
+            rec = Default::default();
         }
         let mut spans = rec.done.clone();
-        for (key, s, e) in &rec.pending {
+        let mut consumed = rec.consumed.clone();
+        for (key, s, e, c) in &rec.pending {
             if store.head(key).await?.is_some() {
                 spans.push((*s, *e));
+                consumed.extend(c);
             } else {
                 // Its rows are read again; drop what a killed upload left behind.
                 let n = store.abort_incomplete(key).await?;
@@ -201,6 +221,38 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
                     tracing::info!("aborted {n} unfinished upload(s) of {}", store.location().display_key(key));
                 }
             }
+        }
+        // The part of each input that earlier attempts consumed must be unchanged; what follows may differ.
+        let grown = verify_consumed(&opts.inputs, &consumed, jp)?;
+        if let Some(prev) = &rec.schema {
+            let prev = super::schema::parse_schema(&prev.to_string())
+                .map_err(|e| Error::Config(format!("journal {}: unreadable schema: {e}", jp.display())))?;
+            match &opts.schema {
+                Some(given) if !same_schema(given, &prev) => {
+                    return Err(Error::Config(format!(
+                        "the schema differs from the one the earlier run of these inputs wrote ({}); files of one \
+                         prefix must share a schema — use another --prefix for the new schema",
+                        schema_difference(&prev, given)
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    tracing::info!("resuming with the schema the earlier run inferred");
+                    schema = Some(prev);
+                }
+            }
+            schema_recorded = true;
+        }
+        if rec.complete && !grown {
+            if !rec.done_keys.is_empty() && present_files(&*store, rec.done_keys.iter(), 1).await?.is_empty() {
+                tracing::warn!(
+                    "the journal says these inputs were already ingested into {} file(s), but none of them is at {} any \
+                     more (deleted, moved or compacted away); nothing was ingested again",
+                    rec.done_keys.len(),
+                    opts.destination
+                );
+            }
+            return Ok(IngestReport::already_ingested(&opts, started));
         }
         resumed = rec.inputs.is_some();
         covered = Covered::new(spans);
@@ -265,7 +317,7 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
     let chunker = {
         let o = ChunkerSetup {
             names: opts.inputs.iter().map(Input::name).collect(),
-            schema: opts.schema.clone(),
+            schema: schema.clone(),
             infer_rows: opts.infer_rows,
             max_line: opts.max_line_bytes,
             infer_wait: opts.rotation.max_age.map_or(Duration::from_secs(1), |a| (a / 4).min(Duration::from_secs(1))),
@@ -285,10 +337,11 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         let tx = dec_tx.clone();
         let names = names.clone();
         let policy = opts.on_error.clone();
+        let max_line = opts.max_line_bytes;
         decoders.push(
             std::thread::Builder::new()
                 .name(format!("prestige-decode-{n}"))
-                .spawn(move || decode_chunks(rx, tx, &names, &policy))
+                .spawn(move || decode_chunks(rx, tx, &names, &policy, max_line))
                 .map_err(|e| Error::io("spawn decoder", "", e))?,
         );
     }
@@ -328,6 +381,10 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         shared: shared.clone(),
         up_tx,
         abort: abort.clone(),
+        stop: opts.stop.clone(),
+        schema_recorded,
+        max_bad_lines: opts.max_bad_lines.clone(),
+        names: names.clone(),
     };
     let writer = tokio::task::spawn_blocking(move || write_files(writer_setup, dec_rx));
     let outcome = match writer.await {
@@ -375,6 +432,42 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         let _ = std::fs::remove_dir(&work_dir);
     }
     let interrupted = opts.stop.load(Ordering::SeqCst);
+    let rows_now: u64 = shared.files.lock().map(|g| g.iter().map(|f| f.rows).sum()).unwrap_or(0);
+    let bad = counts.skipped + counts.dead;
+    if bad > 0 {
+        tracing::warn!(
+            "{} bad line{} {}",
+            bad,
+            if bad == 1 { "" } else { "s" },
+            match &opts.on_error {
+                BadLinePolicy::DeadLetter(p) => format!("written to the dead-letter file {}", p.display()),
+                _ => "skipped".to_string(),
+            }
+        );
+    }
+    let input_name = opts.inputs.first().map(Input::name).unwrap_or_default();
+    if bad > 0 && rows_now == 0 && counts.already == 0 && !interrupted {
+        return Err(Error::BadInput {
+            file: input_name,
+            message: format!(
+                "no line could be loaded: {} skipped, {} dead-lettered, 0 rows written; check the schema and the input",
+                counts.skipped, counts.dead
+            ),
+        });
+    }
+    if let Some(BadLineLimit::Percent(p)) = &opts.max_bad_lines {
+        let seen = rows_now + bad;
+        if seen > 0 && bad as f64 * 100.0 / seen as f64 > *p {
+            return Err(Error::BadInput {
+                file: input_name,
+                message: format!(
+                    "{bad} of {seen} lines were bad ({:.1}%, more than --max-bad-lines {p}%); the {rows_now} good rows \
+                     are written, the input is not marked done",
+                    bad as f64 * 100.0 / seen as f64
+                ),
+            });
+        }
+    }
     if !interrupted
         && let Some(j) = journal_arc.lock().ok().as_mut().and_then(|g| g.as_mut()) {
             j.append(&Record::Complete)?;
@@ -397,7 +490,7 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         lines_already_ingested: counts.already,
         input_bytes: input_bytes.load(Ordering::Relaxed),
         elapsed_ms: elapsed.as_millis() as u64,
-        rows_per_sec: if elapsed.as_secs_f64() > 0.0 { rows as f64 / elapsed.as_secs_f64() } else { 0.0 },
+        rows_per_sec: if elapsed.as_secs_f64() > 0.0 { (rows as f64 / elapsed.as_secs_f64()).round() } else { 0.0 },
         schema: schema.map(|s| super::schema::schema_to_json(&s)).unwrap_or(serde_json::Value::Null),
     })
 }
@@ -434,6 +527,114 @@ fn state_key(opts: &IngestOptions, inputs: &[InputFingerprint]) -> String {
 
 fn journal_path(opts: &IngestOptions, inputs: &[InputFingerprint]) -> PathBuf {
     opts.state_dir.join("ingest").join(format!("{}.journal", state_key(opts, inputs)))
+}
+
+/// The display names of the first `limit` of `keys` that exist at the destination.
+async fn present_files<'a>(
+    store: &dyn BlobStore,
+    keys: impl Iterator<Item = &'a String>,
+    limit: usize,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for k in keys {
+        if out.len() >= limit {
+            break;
+        }
+        if store.head(k).await?.is_some() {
+            out.push(store.location().display_key(k));
+        }
+    }
+    Ok(out)
+}
+
+/// Checks that every input still starts with the bytes earlier attempts consumed (the furthest fingerprint per
+/// input). Returns whether any input now has bytes after that part (it grew, or a failed run stopped early).
+fn verify_consumed(inputs: &[Input], consumed: &[Consumed], journal: &Path) -> Result<bool> {
+    let mut grown = false;
+    for (idx, input) in inputs.iter().enumerate() {
+        let best = consumed.iter().filter(|c| c.input == idx as u32).max_by_key(|c| c.bytes);
+        let want = best.map_or(0, |c| c.bytes);
+        let (mut r, _) = open_input(input)?;
+        let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
+        let mut buf = vec![0u8; READ_BLOCK];
+        let mut read = 0u64;
+        let mut last = b'\n';
+        while read < want {
+            let n = (want - read).min(buf.len() as u64) as usize;
+            let got = match r.read(&mut buf[..n]) {
+                Ok(0) => break,
+                Ok(g) => g,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::BadInput { file: input.name(), message: format!("read failed: {e}") }),
+            };
+            hasher.update(&buf[..got]);
+            last = buf[got - 1];
+            read += got as u64;
+        }
+        let changed = |what: &str| {
+            Error::Config(format!(
+                "{} {what} the part an earlier run of this command already ingested (its first {want} bytes, recorded \
+                 in {}); resuming would mix old and new rows. To load the new content, write it under another \
+                 --prefix, or delete the files of the earlier run and rerun with --restart",
+                input.name(),
+                journal.display()
+            ))
+        };
+        if read < want {
+            return Err(changed("is now shorter than"));
+        }
+        if let Some(c) = best
+            && hasher.digest() != c.hash
+        {
+            return Err(changed("changed within"));
+        }
+        let mut one = [0u8; 1];
+        let more = loop {
+            match r.read(&mut one) {
+                Ok(n) => break n > 0,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::BadInput { file: input.name(), message: format!("read failed: {e}") }),
+            }
+        };
+        if more && last != b'\n' {
+            return Err(Error::Config(format!(
+                "{} grew after it was ingested, but its last line then had no line end: the new bytes continue a line \
+                 that was already loaded. Write the new lines to another file, or delete the files of the earlier \
+                 run and rerun with --restart",
+                input.name()
+            )));
+        }
+        grown |= more;
+    }
+    Ok(grown)
+}
+
+fn same_schema(a: &arrow::datatypes::Schema, b: &arrow::datatypes::Schema) -> bool {
+    a.fields() == b.fields()
+}
+
+fn schema_difference(before: &arrow::datatypes::Schema, now: &arrow::datatypes::Schema) -> String {
+    use super::schema::field_type_name;
+    for f in before.fields() {
+        match now.field_with_name(f.name()) {
+            Err(_) => return format!("column {:?} is missing now", f.name()),
+            Ok(g) if g != f.as_ref() => {
+                return format!(
+                    "column {:?} was {}{} and is {}{} now",
+                    f.name(),
+                    field_type_name(f),
+                    if f.is_nullable() { "" } else { " not null" },
+                    field_type_name(g),
+                    if g.is_nullable() { "" } else { " not null" }
+                );
+            }
+            Ok(_) => {}
+        }
+    }
+    match now.fields().iter().find(|g| before.field_with_name(g.name()).is_err()) {
+        Some(g) => format!("column {:?} is new", g.name()),
+        None => "the column order differs".into(),
+    }
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -733,21 +934,33 @@ fn infer_from(held: &[(u32, u64, Vec<u8>, u64)], max: usize, names: &[String]) -
 // ------------------------------------------------------------------------------------------------------------
 // decoding
 
-fn decode_chunks(rx: Receiver<Chunk>, tx: Sender<Decoded>, names: &[String], policy: &BadLinePolicy) {
+fn decode_chunks(rx: Receiver<Chunk>, tx: Sender<Decoded>, names: &[String], policy: &BadLinePolicy, max_line: usize) {
     let mut decoder: Option<LineDecoder> = None;
     for chunk in rx {
-        let d = decode_one(&chunk, &mut decoder, names, policy);
+        let mut d = decode_one(&chunk, &mut decoder, names, policy, max_line);
+        d.first_line = chunk.first_line;
+        d.schema = Some(chunk.schema);
+        d.data = chunk.data;
         if tx.send(d).is_err() {
             return;
         }
     }
 }
 
-fn decode_one(chunk: &Chunk, decoder: &mut Option<LineDecoder>, names: &[String], policy: &BadLinePolicy) -> Decoded {
+fn decode_one(
+    chunk: &Chunk,
+    decoder: &mut Option<LineDecoder>,
+    names: &[String],
+    policy: &BadLinePolicy,
+    max_line: usize,
+) -> Decoded {
     failpoint::panic_point("ingest.decode");
     let mut out = Decoded {
         seq: chunk.seq,
         input: chunk.input,
+        data: Vec::new(),
+        first_line: chunk.first_line,
+        schema: None,
         batch: None,
         lines: Vec::new(),
         end_line: chunk.end_line,
@@ -790,7 +1003,12 @@ fn decode_one(chunk: &Chunk, decoder: &mut Option<LineDecoder>, names: &[String]
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        if let Err(message) = dec.decode_line(line) {
+        let decoded = if line.len() > max_line {
+            Err(format!("line of {} bytes is longer than the {max_line} byte limit (--max-line-bytes)", line.len()))
+        } else {
+            dec.decode_line(line)
+        };
+        if let Err(message) = decoded {
             match policy {
                 BadLinePolicy::Fail => {
                     out.fatal = Some(Error::BadLine {
@@ -844,6 +1062,43 @@ struct WriterSetup {
     shared: Arc<Shared>,
     up_tx: Option<tokio::sync::mpsc::Sender<(u64, SealedFile)>>,
     abort: Arc<AtomicBool>,
+    /// Set on an interrupt: the last input was not read to its end.
+    stop: Arc<AtomicBool>,
+    /// The journal already holds the schema (a resumed run).
+    schema_recorded: bool,
+    max_bad_lines: Option<BadLineLimit>,
+    names: Arc<Vec<String>>,
+}
+
+/// Fingerprints the bytes of the current input in order, as the writer consumes chunks.
+struct InputHash {
+    input: u32,
+    bytes: u64,
+    hasher: xxhash_rust::xxh3::Xxh3Default,
+}
+
+impl InputHash {
+    fn new(input: u32) -> Self {
+        InputHash { input, bytes: 0, hasher: xxhash_rust::xxh3::Xxh3Default::new() }
+    }
+    fn now(&self) -> Consumed {
+        Consumed { input: self.input, bytes: self.bytes, hash: self.hasher.digest() }
+    }
+    /// The fingerprint at `end`, a position inside chunk `d` (whose bytes are not yet added).
+    fn at(&self, end: Position, d: &Decoded) -> Consumed {
+        if end.0 != d.input || end.1 <= d.first_line {
+            return self.now();
+        }
+        let nth = (end.1 - d.first_line - 1) as usize;
+        let off = memchr::memchr_iter(b'\n', &d.data).nth(nth).map_or(d.data.len(), |i| i + 1);
+        let mut h = self.hasher.clone();
+        h.update(&d.data[..off]);
+        Consumed { input: self.input, bytes: self.bytes + off as u64, hash: h.digest() }
+    }
+    fn add(&mut self, data: &[u8]) {
+        self.hasher.update(data);
+        self.bytes += data.len() as u64;
+    }
 }
 
 #[derive(Default)]
@@ -878,13 +1133,21 @@ fn written(location: &Location, s: &SealedFile) -> WrittenFile {
 
 impl WriterSetup {
     /// Makes a sealed file visible: journal `pending`, rename (local) or hand to the uploader, journal `done`.
-    fn publish(&mut self, s: SealedFile) -> Result<()> {
+    fn publish(&mut self, s: SealedFile, consumed: Consumed) -> Result<()> {
         let seq = self.next_seq;
         self.next_seq += 1;
         failpoint::hit("ingest.after_seal");
         journal_append(
             &self.journal,
-            &Record::Pending { seq, key: s.key.clone(), start: s.start, end: s.end, rows: s.rows, bytes: s.bytes },
+            &Record::Pending {
+                seq,
+                key: s.key.clone(),
+                start: s.start,
+                end: s.end,
+                rows: s.rows,
+                bytes: s.bytes,
+                consumed: Some(consumed),
+            },
         )?;
         failpoint::hit("ingest.after_pending");
         match (&self.final_root, &self.up_tx) {
@@ -934,6 +1197,8 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
     let mut counts = Counts::default();
     let mut pending: BTreeMap<u64, Decoded> = BTreeMap::new();
     let mut next = 0u64;
+    let mut hash = InputHash::new(0);
+    let mut started_input = false;
     let result: Result<()> = (|| {
         loop {
             let msg = match rolling.deadline() {
@@ -943,7 +1208,7 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
                         Ok(m) => Some(m),
                         Err(RecvTimeoutError::Timeout) => {
                             if let Some(s) = rolling.seal()? {
-                                w.publish(s)?;
+                                w.publish(s, hash.now())?;
                             }
                             continue;
                         }
@@ -958,11 +1223,35 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
             }
             failpoint::panic_point("ingest.write");
             pending.insert(m.seq, m);
-            while let Some(d) = pending.remove(&next) {
+            while let Some(mut d) = pending.remove(&next) {
                 next += 1;
+                if !w.schema_recorded && let Some(schema) = &d.schema {
+                    journal_append(&w.journal, &Record::Schema { schema: super::schema::schema_to_json(schema) })?;
+                    w.schema_recorded = true;
+                }
+                if hash.input != d.input || !started_input {
+                    if started_input {
+                        // Every chunk of the previous input has been consumed.
+                        journal_append(&w.journal, &Record::InputEnd(hash.now()))?;
+                    }
+                    hash = InputHash::new(d.input);
+                    started_input = true;
+                }
                 counts.skipped += d.skipped;
                 counts.dead += d.dead_count;
                 counts.already += d.already;
+                if let Some(limit) = &w.max_bad_lines
+                    && let BadLineLimit::Count(n) = limit
+                    && counts.skipped + counts.dead > *n
+                {
+                    return Err(Error::BadInput {
+                        file: w.names[d.input as usize].clone(),
+                        message: format!(
+                            "more than {n} bad lines (--max-bad-lines); stopped after {} skipped and {} dead-lettered",
+                            counts.skipped, counts.dead
+                        ),
+                    });
+                }
                 if let Some((f, p)) = &mut dead_file {
                     use std::io::Write;
                     if !d.dead.is_empty() {
@@ -971,18 +1260,22 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
                 }
                 if let Some(b) = &d.batch {
                     for s in rolling.write(b, d.input, &d.lines)? {
-                        w.publish(s)?;
+                        let c = hash.at(s.end, &d);
+                        w.publish(s, c)?;
                     }
                     failpoint::hit("ingest.mid_file");
                 }
-                rolling.advance((d.input, d.end_line));
-                if let Some(e) = d.fatal {
+                if let Some(e) = d.fatal.take() {
                     // Rows before the bad line are kept: seal them, then stop.
+                    rolling.advance((d.input, d.end_line));
                     if let Some(s) = rolling.seal()? {
-                        w.publish(s)?;
+                        let c = hash.at(s.end, &d);
+                        w.publish(s, c)?;
                     }
                     return Err(e);
                 }
+                hash.add(&d.data);
+                rolling.advance((d.input, d.end_line));
             }
         }
         if let Some(first) = pending.keys().next() {
@@ -993,7 +1286,10 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
             });
         }
         if let Some(s) = rolling.seal()? {
-            w.publish(s)?;
+            w.publish(s, hash.now())?;
+        }
+        if started_input && !w.stop.load(Ordering::SeqCst) {
+            journal_append(&w.journal, &Record::InputEnd(hash.now()))?;
         }
         Ok(())
     })();

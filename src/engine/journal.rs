@@ -33,14 +33,38 @@ impl InputFingerprint {
     }
 }
 
+/// What a run consumed of one input: the first `bytes` bytes of its decoded stream, whose xxh3 hash is `hash`.
+/// A rerun resumes only if those bytes are unchanged; anything after them may be corrected or appended.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Consumed {
+    pub input: u32,
+    pub bytes: u64,
+    pub hash: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum Record {
     Run { destination: String, inputs: Vec<InputFingerprint> },
     /// One attempt (process) working on the run; its tag names its in-progress and staging files.
     Attempt { tag: String },
-    Pending { seq: u64, key: String, start: Position, end: Position, rows: u64, bytes: u64 },
+    /// The schema the run writes (the schema file's JSON form); reruns keep it.
+    Schema { schema: serde_json::Value },
+    Pending {
+        seq: u64,
+        key: String,
+        start: Position,
+        end: Position,
+        rows: u64,
+        bytes: u64,
+        /// The input bytes up to `end`.
+        #[serde(default)]
+        consumed: Option<Consumed>,
+    },
     Done { seq: u64 },
+    /// Every byte of an input was read (and each of its lines either written, skipped or dead-lettered, or
+    /// in a file whose own record follows).
+    InputEnd(Consumed),
     Complete,
 }
 
@@ -50,8 +74,13 @@ pub struct Recovered {
     pub inputs: Option<Vec<InputFingerprint>>,
     pub complete: bool,
     pub done: Vec<(Position, Position)>,
-    /// Files whose landing is unknown: (key, start, end).
-    pub pending: Vec<(String, Position, Position)>,
+    /// Keys of the files recorded as done.
+    pub done_keys: Vec<String>,
+    /// Fingerprints of consumed input: of done files' ends and of inputs read to the end.
+    pub consumed: Vec<Consumed>,
+    pub schema: Option<serde_json::Value>,
+    /// Files whose landing is unknown: (key, start, end, consumed input up to end).
+    pub pending: Vec<(String, Position, Position, Option<Consumed>)>,
     pub next_seq: u64,
     /// Tags of earlier attempts, whose leftover in-progress files may be removed.
     pub attempts: Vec<String>,
@@ -90,15 +119,19 @@ impl Journal {
                 Record::Run { inputs, .. } => {
                     r.inputs.get_or_insert(inputs);
                 }
-                Record::Pending { seq, key, start, end, .. } => {
+                Record::Pending { seq, key, start, end, consumed, .. } => {
                     r.next_seq = r.next_seq.max(seq + 1);
-                    pending.insert(seq, (key, start, end));
+                    pending.insert(seq, (key, start, end, consumed));
                 }
                 Record::Done { seq } => {
-                    if let Some((_, s, e)) = pending.remove(&seq) {
+                    if let Some((key, s, e, c)) = pending.remove(&seq) {
                         r.done.push((s, e));
+                        r.done_keys.push(key);
+                        r.consumed.extend(c);
                     }
                 }
+                Record::InputEnd(c) => r.consumed.push(c),
+                Record::Schema { schema } => r.schema = Some(schema),
                 Record::Complete => r.complete = true,
                 Record::Attempt { tag } => r.attempts.push(tag),
             }
@@ -207,9 +240,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("j");
         let mut j = Journal::open_locked(&p).unwrap();
-        j.append(&Record::Pending { seq: 0, key: "a".into(), start: (0, 1), end: (0, 10), rows: 9, bytes: 1 }).unwrap();
+        j.append(&Record::Pending { seq: 0, key: "a".into(), start: (0, 1), end: (0, 10), rows: 9, bytes: 1, consumed: None })
+            .unwrap();
         j.append(&Record::Done { seq: 0 }).unwrap();
-        j.append(&Record::Pending { seq: 1, key: "b".into(), start: (0, 10), end: (0, 20), rows: 9, bytes: 1 }).unwrap();
+        j.append(&Record::Pending { seq: 1, key: "b".into(), start: (0, 10), end: (0, 20), rows: 9, bytes: 1, consumed: None })
+            .unwrap();
         std::fs::OpenOptions::new().append(true).open(&p).unwrap().write_all(b"{\"t\":\"do").unwrap();
         let r = Journal::recover(&p).unwrap();
         assert_eq!(r.done, vec![((0, 1), (0, 10))]);
