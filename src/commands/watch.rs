@@ -4,13 +4,15 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use clap::Args;
 
-use super::{Context, exit, stop_on_signal};
+use super::render::Format;
+use super::{Context, exit};
 use crate::engine::error::Error;
 use crate::engine::poll::{self, Poller, WatchOptions};
 use crate::engine::storage::Location;
@@ -79,7 +81,53 @@ impl WatchArgs {
     }
 }
 
+/// A flag set on the first Ctrl-C / SIGTERM (watch stops between files); a second signal exits at once.
+fn stop_on_signal() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        loop {
+            #[cfg(unix)]
+            let got = match term.as_mut() {
+                Some(t) => tokio::select! { r = tokio::signal::ctrl_c() => r.is_ok(), r = t.recv() => r.is_some() },
+                None => tokio::signal::ctrl_c().await.is_ok(),
+            };
+            #[cfg(not(unix))]
+            let got = tokio::signal::ctrl_c().await.is_ok();
+            if !got {
+                return;
+            }
+            if flag.swap(true, Ordering::SeqCst) {
+                tracing::error!("second interrupt: exiting now");
+                std::process::exit(exit::INTERRUPTED as i32);
+            }
+            tracing::warn!("interrupted: watch stops after the event at hand (interrupt again to exit at once)");
+        }
+    });
+    stop
+}
+
+/// Says what a stopped watcher did: how many events it delivered and where its state is.
+fn stopped(emitted: u64, state: Option<&std::path::Path>) -> ExitCode {
+    let events = if emitted == 1 { "1 event".to_string() } else { format!("{emitted} events") };
+    match state {
+        Some(p) => tracing::warn!("watch stopped after {events}; state saved in {}", p.display()),
+        None => tracing::warn!("watch stopped after {events}; no --state, so a restart starts again from --lookback"),
+    }
+    ExitCode::from(exit::INTERRUPTED)
+}
+
 pub async fn run(args: WatchArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    if ctx.format_choice == Some(Format::Table) {
+        return Err(Error::Config(
+            "watch prints one NDJSON event per file; --format table is not supported (omit --format, or use \
+             --format ndjson)"
+                .into(),
+        )
+        .into());
+    }
     let opts = args.options(ctx)?;
     let what = format!("watch {} --prefix {}", opts.location, opts.prefix);
     let state = match &args.state {
@@ -88,13 +136,14 @@ pub async fn run(args: WatchArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     let mut poller = Poller::new(opts, state).await.with_context(|| what.clone())?;
     let stop = stop_on_signal();
+    let mut emitted = 0u64;
     loop {
         let started = Instant::now();
         match poller.poll().await {
             Ok(events) => {
                 for ev in events {
                     if stop.load(Ordering::SeqCst) {
-                        return Ok(ExitCode::from(exit::INTERRUPTED));
+                        return Ok(stopped(emitted, args.state.as_deref()));
                     }
                     match &args.exec {
                         Some(cmd) => poll::run_hook(cmd, &ev).await.with_context(|| what.clone())?,
@@ -109,6 +158,7 @@ pub async fn run(args: WatchArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                     if let Some(p) = &args.state {
                         poll::save_state(p, poller.state()).with_context(|| what.clone())?;
                     }
+                    emitted += 1;
                 }
             }
             Err(e) if args.once => return Err(anyhow::Error::new(e).context(what)),
@@ -121,7 +171,7 @@ pub async fn run(args: WatchArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         let next = started + args.interval;
         while Instant::now() < next {
             if stop.load(Ordering::SeqCst) {
-                return Ok(ExitCode::from(exit::INTERRUPTED));
+                return Ok(stopped(emitted, args.state.as_deref()));
             }
             tokio::time::sleep(next.saturating_duration_since(Instant::now()).min(Duration::from_millis(100))).await;
         }

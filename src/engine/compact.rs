@@ -241,6 +241,21 @@ pub async fn compact(opts: CompactOptions, progress: Arc<dyn Progress>) -> Resul
     result
 }
 
+/// Removes what an interrupted local run `id` left staged next to the data (hidden, never selected, but
+/// taking space). S3 runs stage under `--state-dir`, per run.
+fn remove_staged(location: &Location, folder: &str, id: &str) {
+    let Location::Local(root) = location else { return };
+    let dir = root.join(folder);
+    let Ok(entries) = std::fs::read_dir(&dir) else { return };
+    let stem = format!(".prestige-{id}-");
+    for e in entries.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if n.starts_with(&stem) && n.ends_with(".inprogress") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Before a destructive step: the store confirms this run still holds the lock (no-op in a plan).
 async fn confirm(lease: Option<&Lease>) -> Result<()> {
     match lease {
@@ -309,6 +324,7 @@ async fn run(
                 });
             }
             store.delete(std::slice::from_ref(&journal_key)).await?;
+            remove_staged(&opts.location, folder, &journal.id);
             tracing::info!("recovered interrupted compaction {}: {}", journal.id, recovered.as_deref().unwrap_or(""));
         }
         let gone: HashSet<String> = doomed.into_iter().collect();

@@ -249,3 +249,74 @@ fn listing_errors_are_retried_not_fatal() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1);
 }
+
+#[test]
+fn state_as_a_bare_file_name_in_the_working_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    ingest(tmp.path().join("lake").to_str().unwrap(), tmp.path(), 20, 10, None);
+    let once = || {
+        let o = prestige()
+            .current_dir(tmp.path())
+            .args(["watch", "lake", "--prefix", "events", "--once", "--state", "events.watch"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).lines().count()
+    };
+    assert_eq!(once(), 2, "both files, and the state saved after each");
+    let st: Value = serde_json::from_slice(&std::fs::read(tmp.path().join("events.watch")).unwrap()).unwrap();
+    assert_eq!(st["recent"].as_object().unwrap().len(), 2);
+    assert_eq!(once(), 0, "resumed from ./events.watch");
+    // No temporary files are left beside it.
+    let names: Vec<String> =
+        std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+}
+
+#[test]
+fn format_table_is_refused_with_a_clear_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lake");
+    ingest(dir.to_str().unwrap(), tmp.path(), 5, 5, None);
+    let o = prestige().args(["watch", dir.to_str().unwrap(), "--prefix", "events", "--once", "--format", "table"]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--format table") && err.contains("NDJSON"), "{err}");
+    assert!(o.stdout.is_empty(), "nothing is emitted");
+    // The JSON formats keep giving one event per line.
+    for f in ["ndjson", "json"] {
+        let o = prestige().args(["watch", dir.to_str().unwrap(), "--prefix", "events", "--once", "--format", f]).output().unwrap();
+        assert!(o.status.success(), "{f}: {}", String::from_utf8_lossy(&o.stderr));
+        let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 1, "{f}");
+    }
+}
+
+#[test]
+fn sigterm_says_how_many_events_were_delivered_and_where_the_state_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lake");
+    ingest(dir.to_str().unwrap(), tmp.path(), 30, 10, None);
+    let out = tmp.path().join("ev.ndjson");
+    let state = tmp.path().join("w.state");
+    let mut w = watcher(
+        &[dir.to_str().unwrap(), "--prefix", "events", "--interval", "200ms", "--state", state.to_str().unwrap()],
+        &out,
+        None,
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while events(&out).len() < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    unsafe {
+        libc::kill(w.id() as i32, libc::SIGTERM);
+    }
+    let status = w.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(w.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert_eq!(events(&out).len(), 3);
+    assert!(stderr.contains("watch stopped after 3 events"), "{stderr}");
+    assert!(stderr.contains(&format!("state saved in {}", state.display())), "{stderr}");
+    assert!(!stderr.contains("upload") && !stderr.contains("current file"), "an ingest message: {stderr}");
+}

@@ -65,15 +65,20 @@ impl DirGuard {
         #[cfg(unix)]
         {
             use std::os::fd::AsRawFd;
+            // Holders keep it for a read and a rename; a holder stopped (SIGSTOP, debugger) in that instant must
+            // not hang everyone else forever.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
             loop {
                 // SAFETY: flock(2) on a descriptor we own; no memory is shared with the kernel.
-                if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
                     break;
                 }
                 let e = std::io::Error::last_os_error();
-                if e.kind() != std::io::ErrorKind::Interrupted {
+                let busy = e.raw_os_error() == Some(libc::EWOULDBLOCK);
+                if !(busy || e.kind() == std::io::ErrorKind::Interrupted) || std::time::Instant::now() > deadline {
                     return Err(Error::io("lock directory", dir, e));
                 }
+                std::thread::sleep(std::time::Duration::from_millis(5));
             }
         }
         Ok(Self { _dir: f })
