@@ -523,6 +523,8 @@ FIXED = [
     ("zstd_ndjson_extension", ['{"a":1}', '{"a":2}', '{"a":"bad"}', '{"a":4}'], {"compress": "zstd", "ext": ".ndjson",
                                                                                  "infer_rows": 2}),
     ("no_final_newline", ['{"a":1}', '{"a":2}'], {"eof_newline": False}),
+    ("default_sample_is_1000_lines", ['{"a":%d}' % i for i in range(1000)] + ['{"a":1.5}', '{"a":7}'], {}),
+    ("null_for_1000_lines_then_string", ['{"a":null,"i":%d}' % i for i in range(1000)] + ['{"a":"late","i":1}'], {}),
     ("post_sample_bad_then_rotation", ['{"a":%d}' % i for i in range(9)] + ['{"a":"x"}', '{"a":10}'],
      {"infer_rows": 3, "max_rows": 2}),
 ]
