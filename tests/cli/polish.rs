@@ -292,7 +292,7 @@ fn a_wide_table_on_a_narrow_terminal_never_wraps_a_value_over_many_lines() {
     // Borders, a header of at most three lines, and three rows of at most three lines each.
     assert!(table.len() <= 3 + 3 + 3 * 3, "{} table lines:\n{}", table.len(), shown.join("\n"));
     assert!(shown.iter().any(|l| l.contains('…')), "long cells are not marked as cut:\n{}", shown.join("\n"));
-    assert!(shown.iter().all(|l| l.chars().count() <= 40), "wider than the terminal:\n{}", shown.join("\n"));
+    assert!(table.iter().all(|l| l.chars().count() <= 40), "wider than the terminal:\n{}", shown.join("\n"));
 }
 
 #[test]
@@ -389,7 +389,7 @@ fn a_panicking_upload_task_fails_the_run() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("error: internal error in the upload of") && stderr.contains("f1.txt"), "{stderr}");
+    assert!(stderr.contains("internal error in the upload of") && stderr.contains("f1.txt"), "{stderr}");
     assert!(stderr.contains("injected panic"), "{stderr}");
     assert!(out.stdout.is_empty(), "a report was printed: {}", String::from_utf8_lossy(&out.stdout));
 }
