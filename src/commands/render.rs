@@ -54,8 +54,7 @@ pub fn print_report<T: Serialize>(format: Format, report: &T, table: impl FnOnce
 }
 
 /// `1 file`, `2 files`, `0 files`: a count with its noun in the right number.
-pub fn count(n: impl Into<u64>, singular: &str, plural: &str) -> String {
-    let n = n.into();
+pub fn count(n: u64, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })
 }
 
