@@ -101,7 +101,7 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__compact)
-            opts="-v -q -h -V --bucket --prefix --start --end --target-bytes --compression --row-group-size --include-compacted --keep-originals --deduplicate --dedup-key --order-by --dedup-memory --plan --lock-ttl --state-dir --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version"
+            opts="-v -q -h -V --bucket --prefix --start --end --target-bytes --compression --row-group-size --include-compacted --keep-originals --deduplicate --dedup-key --order-by --dedup-memory --plan --lock-ttl --break-lock --state-dir --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -365,7 +365,7 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__ingest)
-            opts="-v -q -h -V --to --prefix --schema --infer-rows --max-rows --max-bytes --max-age --compression --row-group-rows --on-error --dead-letter --max-line-bytes --state-dir --restart --upload-concurrency --part-size --threads --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version"
+            opts="-v -q -h -V --to --prefix --schema --infer-rows --max-rows --max-bytes --max-age --compression --row-group-rows --on-error --dead-letter --max-line-bytes --state-dir --restart --force --max-bad-lines --upload-concurrency --part-size --threads --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -420,6 +420,10 @@ _prestige() {
                     return 0
                     ;;
                 --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-bad-lines)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

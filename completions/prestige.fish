@@ -60,6 +60,7 @@ dead-letter\t'Write bad lines to --dead-letter as NDJSON {file, line, error, raw
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l dead-letter -d 'Dead-letter file (NDJSON); implies --on-error dead-letter' -r -F
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l max-line-bytes -d 'Longest accepted line' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l state-dir -d 'Where resume journals (and S3 staging files) are kept [default: $XDG_STATE_HOME/prestige or ~/.local/state/prestige]' -r -F
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l max-bad-lines -d 'Fail (exit 4, input not marked done) when more lines than this are bad: a count, or a percentage of the lines read (e.g. 100 or 0.5%); only with --on-error skip or dead-letter' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l upload-concurrency -d 'Files uploaded to S3 at once while the next file is written' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l part-size -d 'Multipart part size for S3 uploads' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l threads -d 'Decoding threads [default: number of cores]; columns are encoded on two threads per core' -r
@@ -71,7 +72,8 @@ parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
-complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l restart -d 'Forget an earlier interrupted or completed run of the same inputs and ingest them again'
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l restart -d 'Forget an earlier run of the same inputs and ingest them again from the start; refused while files of that run are still at the destination (their rows would be written twice) unless --force is given'
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l force -d 'With --restart: start over even though files of the earlier run are still at the destination'
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -s q -l quiet -d 'Only errors on stderr'
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l no-progress -d 'Never show progress bars'
@@ -106,7 +108,7 @@ complete -c prestige -n "__fish_prestige_using_subcommand compact" -l row-group-
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l dedup-key -d 'Keep one row per key (comma-separated columns): the one with the greatest --order-by value' -r
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l order-by -d 'Column deciding which row of a key is newest (ties: the row from the newer file)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l dedup-memory -d 'Memory for deduplication; larger windows spill row hashes to disk in partitions' -r
-complete -c prestige -n "__fish_prestige_using_subcommand compact" -l lock-ttl -d 'A lock older than this is considered abandoned' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l lock-ttl -d 'Lease length of the compaction lock: a running compaction renews it every third of this, so a crashed one\'s lock is taken over this long after it stopped (at once when it ran on this host)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l state-dir -d 'Where S3 outputs are staged before upload [default: $XDG_STATE_HOME/prestige or ~/.local/state/prestige]' -r -F
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
 json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
@@ -120,6 +122,7 @@ complete -c prestige -n "__fish_prestige_using_subcommand compact" -l include-co
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l keep-originals -d 'Keep the originals (marked with PREFIX.….parquet.processed so they are not compacted again)'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l deduplicate -d 'Remove rows that are exact duplicates across the whole window (the oldest copy is kept)'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l plan -d 'Show what would happen (same report fields and counts) without changing anything'
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l break-lock -d 'DANGEROUS: take over the compaction lock whoever holds it, even a live or unreadable one. Only for a holder you know is gone (another host that died); a live holder stops at its next lease check, but a step it is executing at that instant may still run alongside this one'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -s q -l quiet -d 'Only errors on stderr'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l no-progress -d 'Never show progress bars'

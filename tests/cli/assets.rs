@@ -1,4 +1,6 @@
-//! The committed completions/ and man/ match what the binary generates from its clap definitions.
+//! The committed completions/ and man/ match what the binary generates from its clap definitions. The man pages
+//! carry every command's full help (descriptions, options, defaults, values, examples), so they are also the
+//! snapshot of the `--help` text: a help change shows up as a diff of man/ in review.
 
 use std::path::Path;
 
