@@ -234,7 +234,15 @@ pub async fn compact(opts: CompactOptions, progress: Arc<dyn Progress>) -> Resul
     let lock_key = format!("{folder}{name}.{LOCK_SUFFIX}");
     let lock_opts = LockOptions { ttl: opts.lock_ttl, break_lock: opts.break_lock };
     let lease = if opts.plan { None } else { Some(Lease::acquire(store.clone(), lock_key, &lock_opts).await?) };
-    let result = run(&opts, store, &folder, &name, lease.as_ref(), progress).await;
+    let mut result = run(&opts, store, &folder, &name, lease.as_ref(), progress).await;
+    // A run that failed while another process took the lock over (its inputs vanished, say) failed because it
+    // lost the lock: say so, and exit as busy.
+    if let (Err(e), Some(l)) = (&result, &lease)
+        && !matches!(e, Error::Busy { .. })
+        && let Err(Error::Busy { what }) = l.confirm().await
+    {
+        result = Err(Error::Busy { what: format!("{what} (meanwhile this run failed: {e})") });
+    }
     if let Some(l) = lease {
         l.release().await;
     }

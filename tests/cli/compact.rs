@@ -1,5 +1,7 @@
 //! `prestige compact`: row conservation across stores, target sizes and evolved schemas; prefix isolation and
-//! stray keys; plan = run; the lock; kill -9 at every step of the protocol followed by a rerun.
+//! stray keys; plan = run; the lock lease (live holders block, dead ones on this host are taken over at once,
+//! --break-lock); kill -9 at every step of the protocol followed by an immediate rerun; panics in readers and
+//! the writer; a missing directory; schema conflicts.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -113,6 +115,46 @@ fn assert_exactly(dest: &str, want: &[Value], s3: Option<&S3Server>, evolved: bo
             assert_eq!(g.get("extra").cloned().unwrap_or(Value::Null), s.get("extra").cloned().unwrap_or(Value::Null));
         }
     }
+}
+
+/// This machine's host name, as the OS reports it.
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    assert_eq!(unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) }, 0);
+    let end = buf.iter().position(|&b| b == 0).unwrap();
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// The lock a killed compaction left names this host (from the OS: `$HOSTNAME` is unset) and its pid, with a
+/// lease of the default length.
+fn assert_lock_names(lock: &[u8], pid: u32, what: &str) {
+    let lock: Value = serde_json::from_slice(lock).unwrap_or_else(|e| panic!("{what}: lock not JSON ({e})"));
+    assert_eq!(lock["host"], hostname(), "{what}: {lock}");
+    assert_eq!(lock["pid"], pid, "{what}: {lock}");
+    let lease = lock["expires_ms"].as_i64().unwrap() - lock["renewed_ms"].as_i64().unwrap();
+    assert!((29_000..=31_000).contains(&lease), "{what}: a lease of {lease} ms: {lock}");
+}
+
+/// Runs a compaction with a SIGKILL failpoint armed; returns its pid once it died of the signal.
+fn killed_compaction(dest: &str, work: &Path, point: &str, s3: Option<&S3Server>) -> u32 {
+    let mut c = prestige_std();
+    c.args(["compact", dest, "--prefix", "events", "--target-bytes", "40KiB"]);
+    if let Some(s) = s3 {
+        s.apply_env(&mut c);
+    }
+    let child = c
+        .env("PRESTIGE_STATE_DIR", work.join("state"))
+        .env("PRESTIGE_FAILPOINT", point)
+        .env_remove("HOSTNAME")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(9), "{point}: {}", String::from_utf8_lossy(&out.stderr));
+    pid
 }
 
 fn data_keys_local(dir: &Path, prefix: &str) -> Vec<String> {
@@ -318,7 +360,7 @@ fn a_held_lock_stops_a_second_compaction_and_an_expired_one_is_taken_over() {
 }
 
 #[test]
-fn kill_at_every_protocol_step_then_rerun_converges_exactly_once() {
+fn kill_at_every_protocol_step_then_an_immediate_rerun_converges_exactly_once_on_s3() {
     let s3 = shared_s3();
     let tmp = tempfile::tempdir().unwrap();
     let points = [
@@ -335,20 +377,17 @@ fn kill_at_every_protocol_step_then_rerun_converges_exactly_once() {
         let bucket = s3.bucket("ccrash");
         let dest = format!("s3://{bucket}/lake");
         let source = seed(&dest, &work, 12, 1500, true, Some(s3));
-        let mut c = prestige_std();
-        c.args(["compact", &dest, "--prefix", "events", "--target-bytes", "40KiB", "--lock-ttl", "1s"]);
-        s3.apply_env(&mut c);
-        let out = c.env("PRESTIGE_STATE_DIR", work.join("state")).env("PRESTIGE_FAILPOINT", point).output().unwrap();
-        use std::os::unix::process::ExitStatusExt;
-        assert_eq!(out.status.signal(), Some(9), "{point}: {}", String::from_utf8_lossy(&out.stderr));
+        let pid = killed_compaction(&dest, &work, point, Some(s3));
         for (k, _) in s3.list(&bucket, "lake/") {
             if k.ends_with(".parquet") {
                 assert!(has_footer(&s3.get(&bucket, &k)), "{point}: footerless {k}");
             }
         }
-        std::thread::sleep(Duration::from_millis(1100)); // the killed holder's lock expires
+        assert_lock_names(&s3.get(&bucket, "lake/events.compaction.lock"), pid, point);
+        // No waiting for the lease: the holder was a process of this host that no longer exists.
         let (code, rep, err) = compact(&dest, &work, &["--target-bytes", "40KiB"], Some(s3));
         assert_eq!(code, 0, "{point}: {err}");
+        assert!(err.contains(&format!("pid {pid} on this host, no longer exists")), "{point}: {err}");
         assert_exactly(&dest, &expected(&source, "none"), Some(s3), true);
         let keys: Vec<String> = s3.list(&bucket, "lake/").into_iter().map(|(k, _)| k).collect();
         assert!(!keys.iter().any(|k| k.contains("compaction")), "{point}: {keys:?}");
@@ -421,23 +460,277 @@ fn keep_originals_marks_them_and_bucket_form_with_folder_prefix_works() {
 }
 
 #[test]
-fn local_lock_is_honoured_and_an_unreadable_one_is_not_stolen() {
+fn local_kill_then_an_immediate_rerun_converges_exactly_once_and_the_lock_names_this_host() {
+    let tmp = tempfile::tempdir().unwrap();
+    for point in ["compact.mid_read:3", "compact.after_journal", "compact.mid_delete"] {
+        let work = tmp.path().join(point.replace([':', '.'], "-"));
+        std::fs::create_dir_all(&work).unwrap();
+        let lake = work.join("lake");
+        let dest = lake.to_str().unwrap().to_string();
+        let source = seed(&dest, &work, 6, 800, true, None);
+        let pid = killed_compaction(&dest, &work, point, None);
+        assert_lock_names(&std::fs::read(lake.join("events.compaction.lock")).unwrap(), pid, point);
+        let started = Instant::now();
+        let (code, rep, err) = compact(&dest, &work, &["--target-bytes", "40KiB"], None);
+        assert_eq!(code, 0, "{point}: {err}");
+        assert!(started.elapsed() < Duration::from_secs(20), "{point}: the rerun waited for the lease");
+        assert_exactly(&dest, &expected(&source, "none"), None, true);
+        let names: Vec<String> =
+            std::fs::read_dir(&lake).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert!(!names.iter().any(|n| n.contains("compaction")), "{point}: {names:?}");
+        if point != "compact.mid_read:3" {
+            assert_ne!(rep["recovered"], Value::Null, "{point}");
+            // What the killed run had staged is gone with its journal.
+            assert!(!names.iter().any(|n| n.ends_with(".inprogress")), "{point}: {names:?}");
+        }
+    }
+}
+
+#[test]
+fn lock_takeover_rules_live_and_dead_holders_unreadable_locks_and_break_lock() {
     let tmp = tempfile::tempdir().unwrap();
     let lake = tmp.path().join("lake");
     let dest = lake.to_str().unwrap().to_string();
-    seed(&dest, tmp.path(), 2, 100, false, None);
     let lock = lake.join("events.compaction.lock");
+    let pid_ns = std::fs::read_link("/proc/self/ns/pid").unwrap().to_string_lossy().into_owned();
     let future = chrono::Utc::now().timestamp_millis() + 3_600_000;
-    std::fs::write(&lock, json!({"owner": "o", "host": "h", "pid": 7, "acquired_ms": 0, "expires_ms": future}).to_string()).unwrap();
-    let (code, _, err) = compact(&dest, tmp.path(), &[], None);
-    assert_eq!(code, 6, "{err}");
-    assert!(err.contains("pid 7"), "{err}");
+    let body = |host: &str, pid: u32| {
+        json!({"owner": "o", "host": host, "pid": pid, "pid_ns": pid_ns, "acquired_ms": 0, "expires_ms": future})
+            .to_string()
+    };
+    let mut round = 0;
+    let mut reseed = || {
+        round += 1;
+        seed(&dest, tmp.path(), 2, 100 + round, false, None);
+    };
+    let gone = || {
+        let mut c = std::process::Command::new("true").spawn().unwrap();
+        let pid = c.id();
+        c.wait().unwrap();
+        pid
+    };
+
+    // A live holder blocks, on this host (this very test process) or another.
+    reseed();
+    for (host, pid) in [(hostname(), std::process::id()), ("elsewhere".to_string(), 7)] {
+        std::fs::write(&lock, body(&host, pid)).unwrap();
+        let (code, _, err) = compact(&dest, tmp.path(), &[], None);
+        assert_eq!(code, 6, "{err}");
+        assert!(err.contains("another compaction holds") && err.contains(&format!("pid {pid}")), "{err}");
+        assert!(err.contains(&host) && err.contains("--break-lock"), "{err}");
+    }
+    // An unreadable lock is reported, never taken over.
     std::fs::write(&lock, b"").unwrap();
     let (code, _, err) = compact(&dest, tmp.path(), &[], None);
     assert_eq!(code, 6, "an unreadable lock must not be taken over: {err}");
-    std::fs::remove_file(&lock).unwrap();
+    assert!(err.contains("cannot be read"), "{err}");
+
+    // A holder on this host whose process is gone is taken over at once, though its lease runs for an hour.
+    std::fs::write(&lock, body(&hostname(), gone())).unwrap();
     let (code, rep, err) = compact(&dest, tmp.path(), &[], None);
     assert_eq!(code, 0, "{err}");
     assert_eq!(rep["files_processed"], 2);
+    assert!(!lock.exists());
+
+    // --break-lock takes over a live lock on another host, and an unreadable one.
+    for held in [body("elsewhere", 7), String::new()] {
+        reseed();
+        std::fs::write(&lock, &held).unwrap();
+        let (code, rep, err) = compact(&dest, tmp.path(), &["--break-lock"], None);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(rep["files_processed"], 2, "{err}");
+        assert!(err.contains("--break-lock"), "the takeover is logged: {err}");
+        assert!(!lock.exists());
+    }
+}
+
+#[test]
+fn a_holder_that_lost_its_lease_to_break_lock_stops_before_any_destructive_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lake = tmp.path().join("lake");
+    let dest = lake.to_str().unwrap().to_string();
+    let source = seed(&dest, tmp.path(), 40, 1000, false, None);
+    let lock = lake.join("events.compaction.lock");
+    let mut first = prestige_std()
+        .args(["compact", &dest, "--prefix", "events", "--format", "json", "--target-bytes", "64KiB"])
+        .env("PRESTIGE_STATE_DIR", tmp.path().join("state"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !lock.exists() {
+        assert!(Instant::now() < deadline, "the first compaction never took the lock");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // Freeze the holder early in its run (while it reads), as a hung host would be.
+    std::thread::sleep(Duration::from_millis(20));
+    unsafe {
+        libc::kill(first.id() as i32, libc::SIGSTOP);
+    }
+    let (code, _, err) = compact(&dest, tmp.path(), &[], None);
+    let (code_break, rep, err_break) = compact(&dest, tmp.path(), &["--break-lock"], None);
+    unsafe {
+        libc::kill(first.id() as i32, libc::SIGCONT);
+    }
+    assert_eq!(code, 6, "a live holder blocks: {err}");
+    assert_eq!(code_break, 0, "{err_break}");
+    assert_eq!(rep["files_processed"], 40);
+    let status = first.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(first.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(6), "the holder that lost its lease stops: {stderr}");
+    assert!(stderr.contains("lost the compaction lock"), "{stderr}");
+    // It published and deleted nothing: every row exactly once, in the breaker's outputs, nothing left over.
+    assert_exactly(&dest, &expected(&source, "none"), None, false);
+    let names: Vec<String> =
+        std::fs::read_dir(&lake).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().filter(|n| n.starts_with("events.")).all(|n| n.ends_with(".c.parquet")), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("compaction") || n.ends_with(".inprogress")), "{names:?}");
+}
+
+#[test]
+fn a_panic_in_a_reader_or_the_writer_fails_the_run_and_leaves_the_originals() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (point, extra) in [("compact.read:3", None), ("compact.read:2", Some("--deduplicate")), ("compact.write:2", None)] {
+        let work = tmp.path().join(format!("{}-{}", point.replace([':', '.'], "-"), extra.is_some()));
+        std::fs::create_dir_all(&work).unwrap();
+        let lake = work.join("lake");
+        let dest = lake.to_str().unwrap().to_string();
+        let source = seed(&dest, &work, 6, 3000, false, None);
+        let listing = |d: &Path| -> Vec<(String, u64)> {
+            let mut v: Vec<(String, u64)> = std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap())
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), e.metadata().unwrap().len()))
+                .collect();
+            v.sort();
+            v
+        };
+        let before = listing(&lake);
+        let mut args = vec!["compact", &dest, "--prefix", "events", "--format", "json", "--target-bytes", "40KiB"];
+        args.extend(extra);
+        let out = prestige()
+            .args(&args)
+            .env("PRESTIGE_STATE_DIR", work.join("state"))
+            .env("PRESTIGE_FAILPOINT_PANIC", point)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{point}: {err}");
+        let worker = if point.starts_with("compact.read") { "compaction reader" } else { "compaction writer" };
+        assert!(err.contains(&format!("internal error in the {worker}")) && err.contains("panicked"), "{point}: {err}");
+        // Nothing changed: same files, same sizes, no output, no staging, no lock or journal left.
+        assert_eq!(listing(&lake), before, "{point}");
+        let count = prestige().args(["scan", &dest, "--prefix", "events", "--count", "--format", "json"]).output().unwrap();
+        assert!(count.status.success(), "{point}: {}", String::from_utf8_lossy(&count.stderr));
+        assert_eq!(report(&count)["rows"].as_u64(), Some(source.len() as u64), "{point}: the originals still scan");
+        let (code, rep, err) = compact(&dest, &work, &["--target-bytes", "40KiB"], None);
+        assert_eq!(code, 0, "{point}: {err}");
+        assert_eq!(rep["files_processed"], 6);
+        assert_exactly(&dest, &expected(&source, "none"), None, false);
+    }
+}
+
+#[test]
+fn a_missing_local_directory_fails_like_scan_and_is_not_created() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no-such-lake");
+    let dest = missing.to_str().unwrap();
+    let (code, _, err) = compact(dest, tmp.path(), &[], None);
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains(dest) && err.contains("no such directory"), "{err}");
+    assert!(!missing.exists(), "compact created the directory");
+    let (code, _, err) = compact(dest, tmp.path(), &["--plan"], None);
+    assert_eq!(code, 5, "{err}");
+    let scan = prestige().args(["scan", dest, "--prefix", "events"]).output().unwrap();
+    assert_eq!(scan.status.code(), Some(5), "compact and scan agree");
+    assert!(!missing.exists());
+}
+
+#[test]
+fn a_schema_conflict_skips_the_file_and_exits_3_with_the_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lake = tmp.path().join("lake");
+    let dest = lake.to_str().unwrap().to_string();
+    let source = seed(&dest, tmp.path(), 3, 200, false, None);
+    std::thread::sleep(Duration::from_millis(5));
+    // A newer file whose `s` column is an integer where the others have strings.
+    let sp = tmp.path().join("conflict.json");
+    std::fs::write(&sp, r#"[{"name":"id","type":"int64"},{"name":"s","type":"int64"}]"#).unwrap();
+    let out = prestige()
+        .args(["ingest", "--to", &dest, "--prefix", "events", "--schema", sp.to_str().unwrap()])
+        .env("PRESTIGE_STATE_DIR", tmp.path().join("state"))
+        .write_stdin("{\"id\": -5, \"s\": 1}\n")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let conflicting = data_keys_local(&lake, "events").last().unwrap().clone();
+    // The plan and its table say it too.
+    let out = prestige()
+        .args(["compact", &dest, "--prefix", "events", "--format", "table", "--plan"])
+        .env("PRESTIGE_STATE_DIR", tmp.path().join("state"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains(&format!("skipped {conflicting}: schema conflict")), "{table}");
+    let (code, rep, err) = compact(&dest, tmp.path(), &[], None);
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(rep["status"], "compacted", "the report is printed: {err}");
+    assert_eq!(rep["files_processed"], 3);
+    let skipped = rep["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0]["key"], conflicting.as_str());
+    assert_eq!(skipped[0]["kind"], "schema_conflict");
+    let reason = skipped[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("schema conflict") && reason.contains('s'), "{reason}");
+    assert!(lake.join(&conflicting).exists(), "the conflicting file is kept");
+    // Every other row was compacted exactly once.
+    std::fs::remove_file(lake.join(&conflicting)).unwrap();
+    assert_exactly(&dest, &expected(&source, "none"), None, false);
+}
+
+#[test]
+fn a_running_compaction_renews_its_lease_so_it_blocks_others_past_the_lease_length() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lake = tmp.path().join("lake");
+    let dest = lake.to_str().unwrap().to_string();
+    let rows = 300_000u64;
+    let lines: String = (0..rows).map(|i| format!("{}\n", json!({"id": i, "s": format!("row {i}")}))).collect();
+    let out = prestige()
+        .args(["ingest", "--to", &dest, "--prefix", "events", "--max-rows", "10000"])
+        .env("PRESTIGE_STATE_DIR", tmp.path().join("state"))
+        .write_stdin(lines)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lock = lake.join("events.compaction.lock");
+    // A slow compaction (zstd level 19 takes seconds here) with a one-second lease.
+    let mut first = prestige_std()
+        .args(["compact", &dest, "--prefix", "events", "--format", "json", "--compression", "zstd:19", "--lock-ttl", "1s"])
+        .env("PRESTIGE_STATE_DIR", tmp.path().join("state"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !lock.exists() {
+        assert!(Instant::now() < deadline, "the compaction never took the lock");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let taken: Value = serde_json::from_slice(&std::fs::read(&lock).unwrap()).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    // Past the first lease's expiry the holder is still running and its lock is still live: renewed.
+    let (code, _, err) = compact(&dest, tmp.path(), &[], None);
+    let still_running = first.try_wait().unwrap().is_none();
+    assert!(still_running, "the compaction finished too soon to show renewals; make it slower");
+    assert_eq!(code, 6, "{err}");
+    let now: Value = serde_json::from_slice(&std::fs::read(&lock).unwrap()).unwrap();
+    assert_eq!(now["owner"], taken["owner"]);
+    assert!(now["expires_ms"].as_i64() > taken["expires_ms"].as_i64(), "{taken} → {now}");
+    let out = first.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(report(&out)["records_consolidated"].as_u64(), Some(rows));
     assert!(!lock.exists());
 }
