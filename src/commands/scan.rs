@@ -105,74 +105,184 @@ impl ScanArgs {
         })
     }
 
-    /// Rows go to a terminal as a table and to pipes as NDJSON; `--out` picks by extension.
-    fn format(&self, ctx: &Context) -> Format {
-        if let Some(f) = ctx.format_choice {
-            return f;
+    /// Rows go to a terminal as a table and to pipes as NDJSON; `--out` picks by extension (and compression by a
+    /// `.gz` / `.zst` suffix). An extension that names no format is refused unless `--format` is given, and one
+    /// that disagrees with `--format` always is: output is never written in a format the name does not say.
+    fn format(&self, ctx: &Context) -> Result<(Format, Codec), Error> {
+        let Some(out) = &self.out else {
+            let f = ctx.format_choice.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Ndjson });
+            return Ok((f, Codec::None));
+        };
+        let name = out.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let (stem, codec) = match (name.strip_suffix(".gz"), name.strip_suffix(".zst")) {
+            (Some(stem), _) => (stem, Codec::Gzip),
+            (_, Some(stem)) => (stem, Codec::Zstd),
+            _ => (name.as_str(), Codec::None),
+        };
+        let ext = stem.rsplit_once('.').map(|(_, e)| e).filter(|e| !e.is_empty());
+        let named = match ext {
+            Some("parquet") => Some(Format::Parquet),
+            Some("csv") => Some(Format::Csv),
+            Some("json") => Some(Format::Json),
+            Some("ndjson" | "jsonl") => Some(Format::Ndjson),
+            _ => None,
+        };
+        let shown = match (ext, codec) {
+            (Some(e), Codec::None) => format!(".{e}"),
+            (Some(e), c) => format!(".{e}{}", c.suffix()),
+            (None, Codec::None) => "no extension".to_string(),
+            (None, c) => c.suffix().to_string(),
+        };
+        let format = match (ctx.format_choice, named) {
+            (Some(f), Some(n)) if f != n => {
+                return Err(Error::Config(format!(
+                    "--out {}: the extension {shown} says {}, but --format says {}; make them agree",
+                    out.display(),
+                    format_name(n),
+                    format_name(f)
+                )));
+            }
+            (Some(f), _) | (None, Some(f)) => f,
+            (None, None) => {
+                return Err(Error::Config(format!(
+                    "--out {}: {shown} is not a format scan writes (supported: {SUPPORTED_OUT}); rename the file or give --format",
+                    out.display()
+                )));
+            }
+        };
+        if format == Format::Parquet && codec != Codec::None {
+            return Err(Error::Config(format!(
+                "--out {}: Parquet output is compressed inside the file (zstd); name it .parquet without {}",
+                out.display(),
+                codec.suffix()
+            )));
         }
-        if let Some(out) = &self.out {
-            return match out.extension().and_then(|e| e.to_str()) {
-                Some("parquet") => Format::Parquet,
-                Some("csv") => Format::Csv,
-                Some("json") => Format::Json,
-                _ => Format::Ndjson,
-            };
+        Ok((format, codec))
+    }
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Table => "table",
+        Format::Json => "json",
+        Format::Ndjson => "ndjson",
+        Format::Csv => "csv",
+        Format::Parquet => "parquet",
+    }
+}
+
+/// The `--out` extensions scan recognises.
+const SUPPORTED_OUT: &str = ".parquet, .csv, .json, .ndjson, .jsonl, .csv.gz, .json.gz, .ndjson.gz, .jsonl.gz, .csv.zst, \
+.json.zst, .ndjson.zst, .jsonl.zst";
+
+/// Compression of a `--out` file, from its last extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Codec {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Codec {
+    fn suffix(self) -> &'static str {
+        match self {
+            Codec::None => "",
+            Codec::Gzip => ".gz",
+            Codec::Zstd => ".zst",
         }
-        if std::io::stdout().is_terminal() { Format::Table } else { Format::Ndjson }
     }
 }
 
 pub async fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let opts = args.options(ctx)?;
-    let format = args.format(ctx);
+    let (format, codec) = args.format(ctx)?;
     if format == Format::Parquet && args.out.is_none() && std::io::stdout().is_terminal() {
         return Err(Error::Config("--format parquet writes binary data: give --out FILE or redirect stdout".into()).into());
     }
     let what = format!("scan {}", args.locations.join(" "));
     let plan = scan::plan(&opts).await.with_context(|| what.clone())?;
     let stats = plan.stats();
+    let out = args.out.as_deref().map(|p| (p, codec));
     let result = if args.schema {
-        print_schema(&plan.schema, format, args.out.as_deref())
+        print_schema(&plan.schema, format, out)
     } else if args.count {
         let n = plan.count().await.with_context(|| what.clone())?;
-        print_count(n, format, args.out.as_deref())
+        print_count(n, format, out)
     } else {
-        write_rows(plan, format, args.out.clone(), ctx.progress).await.with_context(|| what.clone())
+        write_rows(plan, format, args.out.clone().map(|p| (p, codec)), ctx.progress).await.with_context(|| what.clone())
     };
+    tracing::info!("{what}: {}", serde_json::to_string(&stats.snapshot())?);
+    result?;
+    // Only a complete scan reports what it read: a failed one must not look like a finished one.
     if args.stats {
         eprintln!("{}", serde_json::to_string(&stats.snapshot())?);
     }
-    tracing::info!("{what}: {}", serde_json::to_string(&stats.snapshot())?);
-    result?;
     Ok(ExitCode::from(exit::OK))
 }
 
+/// A destination that must be finished explicitly (a compressed stream writes its trailer then).
+trait OutWrite: Write + Send {
+    fn finish(self: Box<Self>) -> std::io::Result<()>;
+}
+
+impl<W: Write + Send> OutWrite for std::io::BufWriter<W> {
+    fn finish(mut self: Box<Self>) -> std::io::Result<()> {
+        self.flush()
+    }
+}
+
+impl OutWrite for std::io::Sink {
+    fn finish(self: Box<Self>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<W: Write + Send> OutWrite for flate2::write::GzEncoder<W> {
+    fn finish(self: Box<Self>) -> std::io::Result<()> {
+        (*self).finish()?.flush()
+    }
+}
+
+impl<W: Write + Send> OutWrite for zstd::stream::write::Encoder<'static, W> {
+    fn finish(self: Box<Self>) -> std::io::Result<()> {
+        (*self).finish()?.flush()
+    }
+}
+
 /// Where output goes: stdout, or a hidden temp file beside `--out` that is renamed into place only when
-/// complete (a failed scan leaves no partial file).
+/// complete (a failed scan leaves no partial file), compressed as its name says.
 struct Output {
-    writer: Box<dyn Write + Send>,
+    writer: Box<dyn OutWrite>,
     /// (temp file, final path) for `--out`.
     file: Option<(PathBuf, PathBuf)>,
 }
 
 impl Output {
-    fn open(out: Option<&Path>) -> anyhow::Result<Self> {
-        let Some(path) = out else {
+    fn open(out: Option<(&Path, Codec)>) -> anyhow::Result<Self> {
+        let Some((path, codec)) = out else {
             return Ok(Self { writer: Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout())), file: None });
         };
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
         let f = std::fs::File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
-        Ok(Self { writer: Box::new(std::io::BufWriter::with_capacity(1 << 20, f)), file: Some((tmp, path.to_path_buf())) })
+        let file = Some((tmp.clone(), path.to_path_buf()));
+        let buffered = std::io::BufWriter::with_capacity(1 << 20, f);
+        let writer: Box<dyn OutWrite> = match codec {
+            Codec::None => Box::new(buffered),
+            Codec::Gzip => Box::new(flate2::write::GzEncoder::new(buffered, flate2::Compression::default())),
+            Codec::Zstd => Box::new(zstd::stream::write::Encoder::new(buffered, 0).map_err(|e| Error::io("compress", &tmp, e))?),
+        };
+        Ok(Self { writer, file })
     }
 
-    /// Flushes, and moves a `--out` file into place.
-    fn close(mut self, writer: Option<Box<dyn Write + Send>>) -> anyhow::Result<()> {
-        if let Some(w) = writer {
-            self.writer = w;
-        }
-        self.writer.flush()?;
+    /// Finishes the stream, and moves a `--out` file into place.
+    fn close(mut self, writer: Option<Box<dyn OutWrite>>) -> anyhow::Result<()> {
+        let w = match writer {
+            Some(w) => w,
+            None => std::mem::replace(&mut self.writer, Box::new(std::io::sink())),
+        };
+        w.finish()?;
         if let Some((tmp, dest)) = self.file.take() {
             std::fs::rename(&tmp, &dest).map_err(|e| Error::io("rename", &dest, e))?;
         }
@@ -188,7 +298,7 @@ impl Drop for Output {
     }
 }
 
-fn print_schema(schema: &Schema, format: Format, out: Option<&Path>) -> anyhow::Result<()> {
+fn print_schema(schema: &Schema, format: Format, out: Option<(&Path, Codec)>) -> anyhow::Result<()> {
     let mut o = Output::open(out)?;
     let w = &mut o.writer;
     let doc = schema_to_json(schema);
@@ -219,7 +329,7 @@ fn print_schema(schema: &Schema, format: Format, out: Option<&Path>) -> anyhow::
     o.close(None)
 }
 
-fn print_count(n: u64, format: Format, out: Option<&Path>) -> anyhow::Result<()> {
+fn print_count(n: u64, format: Format, out: Option<(&Path, Codec)>) -> anyhow::Result<()> {
     let mut o = Output::open(out)?;
     let w = &mut o.writer;
     match format {
@@ -253,7 +363,7 @@ impl<W> PipeGuard<W> {
     }
 }
 
-type Sink = PipeGuard<Box<dyn Write + Send>>;
+type Sink = PipeGuard<Box<dyn OutWrite>>;
 
 /// The row encoders, one per format.
 enum RowWriter {
@@ -326,7 +436,7 @@ impl RowWriter {
         Ok(())
     }
 
-    fn finish(self) -> anyhow::Result<Box<dyn Write + Send>> {
+    fn finish(self) -> anyhow::Result<Box<dyn OutWrite>> {
         let sink = match self {
             Self::Json(mut w) => {
                 w.finish()?;
@@ -379,14 +489,14 @@ fn table(schema: &Schema, batches: &[RecordBatch], rows: u64) -> anyhow::Result<
 }
 
 /// Streams the scan's batches into the chosen format on a blocking thread, with progress on a terminal.
-async fn write_rows(plan: ScanPlan, format: Format, out: Option<PathBuf>, progress: bool) -> anyhow::Result<()> {
+async fn write_rows(plan: ScanPlan, format: Format, out: Option<(PathBuf, Codec)>, progress: bool) -> anyhow::Result<()> {
     let mut stream = plan.execute();
     let stats = stream.stats();
     let closed = Arc::new(AtomicBool::new(false));
     let guard_flag = closed.clone();
     let schema = stream.schema.clone();
     let mut writer_task = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut output = Output::open(out.as_deref())?;
+        let mut output = Output::open(out.as_ref().map(|(p, c)| (p.as_path(), *c)))?;
         let writer = std::mem::replace(&mut output.writer, Box::new(std::io::sink()));
         let mut rw = RowWriter::new(format, PipeGuard { inner: writer, closed: guard_flag }, schema)?;
         while let Some(b) = stream.batches.blocking_recv() {
@@ -408,7 +518,10 @@ async fn write_rows(plan: ScanPlan, format: Format, out: Option<PathBuf>, progre
         }
     };
     bar.finish();
-    match result? {
+    let result = result.map_err(|e| {
+        if e.is_panic() { Error::from_panic("scan output writer", e.into_panic()) } else { Error::Internal { worker: "scan output writer".into(), message: e.to_string() } }
+    })?;
+    match result {
         Err(_) if closed.load(Ordering::Relaxed) => Ok(()),
         other => other,
     }

@@ -145,8 +145,8 @@ fn from_sql(e: &sql::Expr) -> Result<Ast, String> {
         }
         E::UnaryOp { op: UnaryOperator::Not, expr } => Ast::Not(Box::new(from_sql(expr)?)),
         E::UnaryOp { op: UnaryOperator::Minus, expr } => match from_sql(expr)? {
-            Ast::Lit(Lit::Int(t)) => Ast::Lit(Lit::Int(format!("-{t}"))),
-            Ast::Lit(Lit::Num(t)) => Ast::Lit(Lit::Num(format!("-{t}"))),
+            Ast::Lit(Lit::Int(t)) => Ast::Lit(Lit::Int(negated(&t))),
+            Ast::Lit(Lit::Num(t)) => Ast::Lit(Lit::Num(negated(&t))),
             _ => return Err(format!("unsupported expression {e}: minus applies to number literals only")),
         },
         E::UnaryOp { op: UnaryOperator::Plus, expr } => from_sql(expr)?,
@@ -177,18 +177,66 @@ fn from_sql(e: &sql::Expr) -> Result<Ast, String> {
             );
             if *negated { Ast::Not(Box::new(inside)) } else { inside }
         }
-        E::Like { negated, any: false, expr, pattern, escape_char: None } => like(expr, pattern, *negated, false)?,
-        E::ILike { negated, any: false, expr, pattern, escape_char: None } => like(expr, pattern, *negated, true)?,
+        E::Like { negated, any: false, expr, pattern, escape_char } => like(expr, pattern, escape_char.as_deref(), *negated, false)?,
+        E::ILike { negated, any: false, expr, pattern, escape_char } => like(expr, pattern, escape_char.as_deref(), *negated, true)?,
         other => return Err(format!("unsupported expression {other}")),
     })
 }
 
-fn like(expr: &sql::Expr, pattern: &sql::Expr, negated: bool, case_insensitive: bool) -> Result<Ast, String> {
-    let pattern = match from_sql(pattern)? {
-        Ast::Lit(Lit::Str(s)) => s,
-        _ => return Err(format!("LIKE needs a string pattern, got {pattern}")),
+/// The number literal `t` with its sign flipped.
+fn negated(t: &str) -> String {
+    match t.strip_prefix('-') {
+        Some(rest) => rest.to_string(),
+        None => format!("-{t}"),
+    }
+}
+
+fn like(
+    expr: &sql::Expr,
+    pattern: &sql::Expr,
+    escape: Option<&sql::Expr>,
+    negated: bool,
+    case_insensitive: bool,
+) -> Result<Ast, String> {
+    let text = |e: &sql::Expr, what: &str| match from_sql(e)? {
+        Ast::Lit(Lit::Str(s)) => Ok(s),
+        _ => Err(format!("LIKE needs a string {what}, got {e}")),
     };
+    let escape = match escape {
+        Some(e) => {
+            let s = text(e, "ESCAPE character")?;
+            let mut chars = s.chars();
+            match (chars.next(), chars.next()) {
+                (c, None) => c,
+                _ => return Err(format!("ESCAPE takes one character, got '{s}'")),
+            }
+        }
+        None => None,
+    };
+    let pattern = like_pattern(&text(pattern, "pattern")?, escape)?;
     Ok(Ast::Like { expr: Box::new(from_sql(expr)?), pattern, negated, case_insensitive })
+}
+
+/// A SQL LIKE pattern in the form Arrow's kernels take. As in standard SQL and DuckDB, only `%` and `_` are
+/// special unless `ESCAPE 'c'` names an escape character; Arrow escapes with a backslash, so a literal
+/// backslash is doubled and `c` followed by a character becomes backslash + that character.
+fn like_pattern(p: &str, escape: Option<char>) -> Result<String, String> {
+    let mut out = String::with_capacity(p.len());
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        if Some(c) == escape {
+            let Some(next) = chars.next() else {
+                return Err(format!("LIKE pattern '{p}' ends with its escape character"));
+            };
+            out.push('\\');
+            out.push(next);
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
 }
 
 fn literal(v: &sql::Value) -> Result<Lit, String> {
@@ -227,14 +275,6 @@ fn cast1(a: &ArrayRef, to: &DataType) -> Result<ArrayRef, String> {
 
 fn text_array(s: &str) -> ArrayRef {
     Arc::new(StringArray::from(vec![s]))
-}
-
-/// Decimal digits after the point in a numeric literal like `12.345` (exponents count as "many").
-fn literal_scale(text: &str) -> Option<i8> {
-    if text.contains(['e', 'E']) {
-        return None;
-    }
-    Some(text.split_once('.').map_or(0, |(_, f)| f.len()) as i8)
 }
 
 /// A bound operand: either already typed (a column) or a literal waiting for a type.
@@ -346,71 +386,379 @@ fn lit_array(l: &Lit, t: &DataType) -> Result<ArrayRef, String> {
 
 fn bind_cmp(op: CmpOp, l: &Ast, r: &Ast, schema: &Schema) -> Result<Expr, String> {
     let (l, r) = (operand(l, schema)?, operand(r, schema)?);
-    let (le, re) = match (l, r) {
-        (Operand::Typed(a), Operand::Typed(b)) => coerce_pair(a, b)?,
-        (Operand::Typed(a), Operand::Lit(b)) => coerce_lit(a, &b)?,
-        (Operand::Lit(a), Operand::Typed(b)) => {
-            let (b, a) = coerce_lit(b, &a)?;
-            (a, b)
+    match (l, r) {
+        (Operand::Typed(a), Operand::Typed(b)) => {
+            let (a, b) = coerce_pair(a, b)?;
+            Ok(Expr::Cmp(op, Box::new(a), Box::new(b)))
         }
-        (Operand::Lit(a), Operand::Lit(b)) => {
-            let t = match (&a, &b) {
-                (Lit::Num(_), _) | (_, Lit::Num(_)) => DataType::Float64,
-                (Lit::Int(_), _) | (_, Lit::Int(_)) => DataType::Int64,
-                (Lit::Bool(_), _) | (_, Lit::Bool(_)) => DataType::Boolean,
-                _ => DataType::Utf8,
-            };
-            (Expr::Lit(lit_array(&a, &t)?), Expr::Lit(lit_array(&b, &t)?))
-        }
+        (Operand::Typed(a), Operand::Lit(b)) => cmp_lit(op, a, &b),
+        // `L op x` ⇔ `x op' L`.
+        (Operand::Lit(a), Operand::Typed(b)) => cmp_lit(op.flip(), b, &a),
+        (Operand::Lit(a), Operand::Lit(b)) => cmp_lits(op, &a, &b),
+    }
+}
+
+/// Two literals: numbers compare exactly, anything else in the type both can be read as.
+fn cmp_lits(op: CmpOp, a: &Lit, b: &Lit) -> Result<Expr, String> {
+    if let (Lit::Int(x) | Lit::Num(x), Lit::Int(y) | Lit::Num(y)) = (a, b) {
+        let (x, y) = (Exact::parse(x).ok_or(format!("not a number: {x}"))?, Exact::parse(y).ok_or(format!("not a number: {y}"))?);
+        let ord = x.cmp_exact(&y);
+        let v = match op {
+            CmpOp::Eq => ord.is_eq(),
+            CmpOp::NotEq => ord.is_ne(),
+            CmpOp::Lt => ord.is_lt(),
+            CmpOp::LtEq => ord.is_le(),
+            CmpOp::Gt => ord.is_gt(),
+            CmpOp::GtEq => ord.is_ge(),
+        };
+        return Ok(Expr::Lit(Arc::new(BooleanArray::from(vec![v]))));
+    }
+    let t = match (a, b) {
+        (Lit::Num(_), _) | (_, Lit::Num(_)) => DataType::Float64,
+        (Lit::Int(_), _) | (_, Lit::Int(_)) => DataType::Int64,
+        (Lit::Bool(_), _) | (_, Lit::Bool(_)) => DataType::Boolean,
+        _ => DataType::Utf8,
     };
-    Ok(Expr::Cmp(op, Box::new(le), Box::new(re)))
+    Ok(Expr::Cmp(op, Box::new(Expr::Lit(lit_array(a, &t)?)), Box::new(Expr::Lit(lit_array(b, &t)?))))
 }
 
 fn cast_to(e: Expr, t: &DataType) -> Expr {
     if e.data_type() == *t { e } else { Expr::Cast(Box::new(e), t.clone()) }
 }
 
-/// Types a literal against a typed operand: the literal takes the operand's type when it fits exactly;
-/// otherwise both widen (integer columns against fractions compare as float64, decimals to a finer scale).
-fn coerce_lit(e: Expr, l: &Lit) -> Result<(Expr, Expr), String> {
-    let t = e.data_type();
-    let what = e.describe();
-    match (l, &t) {
-        (Lit::Num(s), t) if is_int(t) => Ok((cast_to(e, &DataType::Float64), Expr::Lit(lit_array(&Lit::Num(s.clone()), &DataType::Float64)?))),
-        (Lit::Int(s), t) if is_int(t) && lit_array(l, t).is_err() => {
-            let wide = lit_array(&Lit::Int(s.clone()), &DataType::Int64).map_err(|e| format!("{what}: {e}"))?;
-            Ok((cast_to(e, &DataType::Int64), Expr::Lit(wide)))
+/// A number literal exactly as written: `±digits × 10^exp`, the digits without leading or trailing zeros
+/// (none for zero). Nothing is rounded, whatever the number of digits or the exponent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Exact {
+    neg: bool,
+    digits: String,
+    exp: i64,
+}
+
+/// Where an exact value falls among the integers (the unscaled values of an integer, decimal or time column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scaled {
+    /// Exactly this integer.
+    Exact(i128),
+    /// Strictly between this integer and the next.
+    Between(i128),
+    /// Beyond ±10^38, outside every column's range.
+    Above,
+    Below,
+}
+
+impl Exact {
+    fn parse(text: &str) -> Option<Exact> {
+        let mut t = text.trim();
+        let mut neg = false;
+        while let Some(c) = t.chars().next().filter(|c| *c == '-' || *c == '+') {
+            neg ^= c == '-';
+            t = &t[1..];
         }
-        (Lit::Int(s) | Lit::Num(s), DataType::Decimal128(p, sc)) => match lit_array(l, &t) {
-            Ok(a) => Ok((e, Expr::Lit(a))),
-            Err(_) => {
-                let scale = literal_scale(s).unwrap_or(*sc).max(*sc).min(38);
-                let wide = DataType::Decimal128(38, scale);
-                match lit_array(l, &wide) {
-                    Ok(a) if (*p as i16 - *sc as i16) <= (38 - scale as i16) => Ok((cast_to(e, &wide), Expr::Lit(a))),
-                    _ => Ok((cast_to(e, &DataType::Float64), Expr::Lit(lit_array(l, &DataType::Float64)?))),
-                }
-            }
-        },
-        _ => {
-            let a = lit_array(l, &t).map_err(|err| format!("{what}: {err}"))?;
-            Ok((e, Expr::Lit(a)))
+        let (mantissa, e) = match t.find(['e', 'E']) {
+            Some(i) => (&t[..i], t[i + 1..].parse::<i64>().ok()?),
+            None => (t, 0),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if (int.is_empty() && frac.is_empty()) || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
         }
+        let mut exp = e.checked_sub(frac.len() as i64)?;
+        let all = format!("{int}{frac}");
+        let mut digits = all.trim_start_matches('0').to_string();
+        while digits.ends_with('0') {
+            digits.pop();
+            exp = exp.checked_add(1)?;
+        }
+        if digits.is_empty() {
+            return Some(Exact { neg: false, digits, exp: 0 });
+        }
+        Some(Exact { neg, digits, exp })
+    }
+
+    fn cmp_exact(&self, o: &Exact) -> std::cmp::Ordering {
+        let sign = |x: &Exact| if x.digits.is_empty() { 0 } else if x.neg { -1 } else { 1 };
+        let (sa, sb) = (sign(self), sign(o));
+        if sa != sb || sa == 0 {
+            return sa.cmp(&sb);
+        }
+        // Same sign: compare the position of the leading digit, then the digits.
+        let lead = |x: &Exact| x.digits.len() as i64 + x.exp;
+        let mag = lead(self).cmp(&lead(o)).then_with(|| self.digits.cmp(&o.digits));
+        if self.neg { mag.reverse() } else { mag }
+    }
+
+    /// `self × 10^shift` among the integers.
+    fn scaled(&self, shift: i64) -> Scaled {
+        if self.digits.is_empty() {
+            return Scaled::Exact(0);
+        }
+        let e = self.exp.saturating_add(shift);
+        let n = self.digits.len() as i64;
+        if n.saturating_add(e) > 38 {
+            return if self.neg { Scaled::Below } else { Scaled::Above };
+        }
+        // The integer part, and whether a (non-zero: the digits end in a non-zero digit) fraction is left over.
+        let (int, exact) = if e >= 0 {
+            (format!("{}{}", self.digits, "0".repeat(e as usize)), true)
+        } else if n + e <= 0 {
+            (String::new(), false)
+        } else {
+            (self.digits[..(n + e) as usize].to_string(), false)
+        };
+        let mag: i128 = if int.is_empty() { 0 } else { int.parse().unwrap_or(i128::MAX) };
+        match (exact, self.neg) {
+            (true, false) => Scaled::Exact(mag),
+            (true, true) => Scaled::Exact(-mag),
+            (false, false) => Scaled::Between(mag),
+            (false, true) => Scaled::Between(-mag - 1),
+        }
+    }
+
+    /// Whether DuckDB types this number literal as DOUBLE: with an exponent, a fraction of more than 38 digits,
+    /// or an integer beyond its 128-bit integer types. Others are exact (integers, DECIMAL).
+    fn written_as_double(text: &str) -> bool {
+        let t = text.trim().trim_start_matches(['-', '+']);
+        if t.contains(['e', 'E']) {
+            return true;
+        }
+        let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+        let int = int.trim_start_matches('0');
+        if t.contains('.') {
+            return int.len() + frac.len() > 38;
+        }
+        // Integers up to 2^128 - 1 (UHUGEINT); negative ones down to -2^127 (HUGEINT).
+        let limit = if text.trim().starts_with('-') { "170141183460469231731687303715884105728" } else { "340282366920938463463374607431768211455" };
+        int.len() > limit.len() || (int.len() == limit.len() && int > limit)
     }
 }
 
-/// A common type for two typed operands.
+/// The range of unscaled values of an integer, decimal, date or timestamp type.
+fn int_range(t: &DataType) -> Option<(i128, i128)> {
+    use DataType as T;
+    Some(match t {
+        T::Int8 => (i8::MIN.into(), i8::MAX.into()),
+        T::Int16 => (i16::MIN.into(), i16::MAX.into()),
+        T::Int32 | T::Date32 => (i32::MIN.into(), i32::MAX.into()),
+        T::Int64 | T::Date64 | T::Timestamp(..) => (i64::MIN.into(), i64::MAX.into()),
+        T::UInt8 => (0, u8::MAX.into()),
+        T::UInt16 => (0, u16::MAX.into()),
+        T::UInt32 => (0, u32::MAX.into()),
+        T::UInt64 => (0, u64::MAX.into()),
+        T::Decimal128(p, _) => {
+            let m = 10i128.checked_pow(u32::from(*p))? - 1;
+            (-m, m)
+        }
+        _ => return None,
+    })
+}
+
+/// A one-element array of type `t` holding the unscaled value `v` (which `int_range(t)` admits).
+fn int_lit(v: i128, t: &DataType) -> Option<ArrayRef> {
+    use DataType as T;
+    use arrow::array::*;
+    use arrow::datatypes::TimeUnit as U;
+    let i64v = || i64::try_from(v).ok();
+    Some(match t {
+        T::Int8 => Arc::new(Int8Array::from(vec![i8::try_from(v).ok()?])),
+        T::Int16 => Arc::new(Int16Array::from(vec![i16::try_from(v).ok()?])),
+        T::Int32 => Arc::new(Int32Array::from(vec![i32::try_from(v).ok()?])),
+        T::Int64 => Arc::new(Int64Array::from(vec![i64v()?])),
+        T::UInt8 => Arc::new(UInt8Array::from(vec![u8::try_from(v).ok()?])),
+        T::UInt16 => Arc::new(UInt16Array::from(vec![u16::try_from(v).ok()?])),
+        T::UInt32 => Arc::new(UInt32Array::from(vec![u32::try_from(v).ok()?])),
+        T::UInt64 => Arc::new(UInt64Array::from(vec![u64::try_from(v).ok()?])),
+        T::Decimal128(p, s) => Arc::new(Decimal128Array::from(vec![v]).with_precision_and_scale(*p, *s).ok()?),
+        T::Date32 => Arc::new(Date32Array::from(vec![i32::try_from(v).ok()?])),
+        T::Date64 => Arc::new(Date64Array::from(vec![i64v()?])),
+        T::Timestamp(U::Second, tz) => Arc::new(TimestampSecondArray::from(vec![i64v()?]).with_timezone_opt(tz.clone())),
+        T::Timestamp(U::Millisecond, tz) => {
+            Arc::new(TimestampMillisecondArray::from(vec![i64v()?]).with_timezone_opt(tz.clone()))
+        }
+        T::Timestamp(U::Microsecond, tz) => {
+            Arc::new(TimestampMicrosecondArray::from(vec![i64v()?]).with_timezone_opt(tz.clone()))
+        }
+        T::Timestamp(U::Nanosecond, tz) => {
+            Arc::new(TimestampNanosecondArray::from(vec![i64v()?]).with_timezone_opt(tz.clone()))
+        }
+        _ => return None,
+    })
+}
+
+fn is_temporal(t: &DataType) -> bool {
+    matches!(t, DataType::Date32 | DataType::Date64 | DataType::Timestamp(..))
+}
+
+/// A date or timestamp literal as a position among the unscaled values of `t` (days, or the timestamp's unit).
+/// Read at nanosecond precision in the column's zone (UTC when it has none or the text gives an offset).
+fn temporal_scaled(text: &str, t: &DataType) -> Result<Scaled, String> {
+    use arrow::datatypes::TimeUnit as U;
+    let (unit_ns, tz): (i128, Option<&str>) = match t {
+        DataType::Date32 => (86_400_000_000_000, None),
+        DataType::Date64 => (1_000_000, None),
+        DataType::Timestamp(u, tz) => {
+            let ns = match u {
+                U::Second => 1_000_000_000,
+                U::Millisecond => 1_000_000,
+                U::Microsecond => 1_000,
+                U::Nanosecond => 1,
+            };
+            (ns, tz.as_deref())
+        }
+        other => return Err(format!("{other} is not a date or timestamp")),
+    };
+    let zone: arrow::array::timezone::Tz = tz.unwrap_or("+00:00").parse().map_err(|e: ArrowError| e.to_string())?;
+    let dt = arrow::compute::kernels::cast_utils::string_to_datetime(&zone, text.trim()).map_err(|e| e.to_string())?;
+    let ns = i128::from(dt.timestamp()) * 1_000_000_000 + i128::from(dt.timestamp_subsec_nanos());
+    let (v, rest) = (ns.div_euclid(unit_ns), ns.rem_euclid(unit_ns));
+    Ok(if rest == 0 { Scaled::Exact(v) } else { Scaled::Between(v) })
+}
+
+/// `e op L` for an operand of integer, decimal, date or timestamp type `t`, with `s` the literal's position
+/// among `t`'s unscaled values. A literal between two representable values or outside the type's range is
+/// never rounded: the comparison becomes an equivalent one with a representable value, or one that holds for
+/// every non-null value (`e >= MIN`) or for none (`e < MIN`), so NULL stays unknown (`NOT` keeps it out).
+fn discrete_cmp(op: CmpOp, e: Expr, s: Scaled, t: &DataType) -> Result<Expr, String> {
+    let (min, max) = int_range(t).ok_or_else(|| format!("{t} has no integer range"))?;
+    let constant = |above: bool| -> bool {
+        match op {
+            CmpOp::Eq => false,
+            CmpOp::NotEq => true,
+            CmpOp::Lt | CmpOp::LtEq => above,
+            CmpOp::Gt | CmpOp::GtEq => !above,
+        }
+    };
+    let (op, v) = match s {
+        Scaled::Exact(v) if v < min => return always(e, constant(false), min, t),
+        Scaled::Exact(v) if v > max => return always(e, constant(true), min, t),
+        Scaled::Below => return always(e, constant(false), min, t),
+        Scaled::Above => return always(e, constant(true), min, t),
+        Scaled::Exact(v) => (op, v),
+        Scaled::Between(_) if matches!(op, CmpOp::Eq | CmpOp::NotEq) => return always(e, op == CmpOp::NotEq, min, t),
+        // L in (f, f+1): x < L ⇔ x <= f, x > L ⇔ x >= f+1.
+        Scaled::Between(f) if matches!(op, CmpOp::Lt | CmpOp::LtEq) => {
+            if f < min {
+                return always(e, false, min, t);
+            } else if f >= max {
+                return always(e, true, min, t);
+            }
+            (CmpOp::LtEq, f)
+        }
+        Scaled::Between(f) => {
+            if f >= max {
+                return always(e, false, min, t);
+            } else if f < min {
+                return always(e, true, min, t);
+            }
+            (CmpOp::GtEq, f + 1)
+        }
+    };
+    let lit = int_lit(v, t).ok_or_else(|| format!("{v} does not fit {t}"))?;
+    Ok(Expr::Cmp(op, Box::new(e), Box::new(Expr::Lit(lit))))
+}
+
+/// True (or false) for every non-null value of `e`, unknown for null: `e >= MIN` (or `e < MIN`).
+fn always(e: Expr, holds: bool, min: i128, t: &DataType) -> Result<Expr, String> {
+    let lit = int_lit(min, t).ok_or_else(|| format!("{min} does not fit {t}"))?;
+    let op = if holds { CmpOp::GtEq } else { CmpOp::Lt };
+    Ok(Expr::Cmp(op, Box::new(e), Box::new(Expr::Lit(lit))))
+}
+
+/// `e op L` for a typed operand `e` and a literal, comparing exactly as DuckDB does: integer and decimal
+/// operands against numbers by exact value, dates and timestamps against their text at nanosecond precision,
+/// floats against the literal rounded to the column's float type (or to float64 when written as a DOUBLE,
+/// with an exponent).
+fn cmp_lit(op: CmpOp, e: Expr, l: &Lit) -> Result<Expr, String> {
+    let t = e.data_type();
+    let what = e.describe();
+    let plain = |e: Expr, a: ArrayRef| Ok(Expr::Cmp(op, Box::new(e), Box::new(Expr::Lit(a))));
+    if matches!(l, Lit::Null) {
+        return plain(e, new_null_array(&t, 1));
+    }
+    let number = match l {
+        Lit::Int(s) | Lit::Num(s) => Some(s.as_str()),
+        Lit::Str(s) if t.is_numeric() => Some(s.as_str()).filter(|s| Exact::parse(s).is_some()),
+        _ => None,
+    };
+    if is_int(&t) || matches!(t, DataType::Decimal128(..)) {
+        if let Some(text) = number {
+            let x = Exact::parse(text).ok_or_else(|| format!("{what}: not a number: {text}"))?;
+            let shift = if let DataType::Decimal128(_, s) = t { i64::from(s) } else { 0 };
+            return discrete_cmp(op, e, x.scaled(shift), &t);
+        }
+    } else if is_temporal(&t) {
+        if let Lit::Str(text) = l {
+            let s = temporal_scaled(text, &t).map_err(|err| format!("{what}: cannot read '{text}' as {t}: {err}"))?;
+            return discrete_cmp(op, e, s, &t);
+        }
+    } else if t.is_floating()
+        && let Some(text) = number
+    {
+        let bad = |_| format!("{what}: cannot read '{text}' as a number");
+        // -0.0 equals 0.0 in SQL, but not in the total order the comparison kernels use.
+        if t == DataType::Float32 && !Exact::written_as_double(text) {
+            let v: f32 = text.trim().parse().map_err(bad)?;
+            let v = if v == 0.0 { 0.0 } else { v };
+            return plain(e, Arc::new(arrow::array::Float32Array::from(vec![v])));
+        }
+        let v: f64 = text.trim().parse().map_err(bad)?;
+        let v = if v == 0.0 { 0.0 } else { v };
+        return plain(cast_to(e, &DataType::Float64), Arc::new(arrow::array::Float64Array::from(vec![v])));
+    }
+    let a = lit_array(l, &t).map_err(|err| format!("{what}: {err}"))?;
+    plain(e, a)
+}
+
+/// Integer digits a value of integer or decimal type `t` can have.
+fn int_digits(t: &DataType) -> Option<i16> {
+    use DataType as T;
+    Some(match t {
+        T::Int8 | T::UInt8 => 3,
+        T::Int16 | T::UInt16 => 5,
+        T::Int32 | T::UInt32 => 10,
+        T::Int64 => 19,
+        T::UInt64 => 20,
+        T::Decimal128(p, s) => i16::from(*p) - i16::from(*s),
+        _ => return None,
+    })
+}
+
+/// A common type for two typed operands: integers and decimals compare exactly (as a wide decimal where
+/// needed), other numbers as float64, dates and timestamps at the finer unit.
 fn coerce_pair(a: Expr, b: Expr) -> Result<(Expr, Expr), String> {
+    use DataType as T;
     let (ta, tb) = (a.data_type(), b.data_type());
     if ta == tb {
         return Ok((a, b));
     }
-    let common = if is_int(&ta) && is_int(&tb) {
-        DataType::Int64
+    let exact = |t: &DataType| is_int(t) || matches!(t, T::Decimal128(..));
+    let scale = |t: &DataType| if let T::Decimal128(_, s) = t { *s } else { 0 };
+    let common = if is_int(&ta) && is_int(&tb) && ta.is_signed_integer() == tb.is_signed_integer() {
+        if ta.is_signed_integer() { T::Int64 } else { T::UInt64 }
+    } else if is_int(&ta) && is_int(&tb) && !matches!((&ta, &tb), (T::UInt64, _) | (_, T::UInt64)) {
+        T::Int64
+    } else if exact(&ta) && exact(&tb) {
+        let s = scale(&ta).max(scale(&tb)).max(0);
+        let fits = |t: &DataType| int_digits(t).is_some_and(|d| d + i16::from(s) <= 38);
+        if fits(&ta) && fits(&tb) { T::Decimal128(38, s) } else { T::Float64 }
     } else if ta.is_numeric() && tb.is_numeric() {
-        DataType::Float64
+        T::Float64
     } else if is_string(&ta) && is_string(&tb) {
-        DataType::Utf8
+        T::Utf8
+    } else if is_temporal(&ta) && is_temporal(&tb) {
+        use arrow::datatypes::TimeUnit as U;
+        let rank = |t: &DataType| match t {
+            T::Timestamp(U::Nanosecond, _) => 3,
+            T::Timestamp(U::Microsecond, _) => 2,
+            T::Timestamp(U::Millisecond, _) | T::Date64 => 1,
+            _ => 0,
+        };
+        let unit = [U::Second, U::Millisecond, U::Microsecond, U::Nanosecond][rank(&ta).max(rank(&tb))];
+        let tz = match (&ta, &tb) {
+            (T::Timestamp(_, Some(z)), _) | (_, T::Timestamp(_, Some(z))) => Some(z.clone()),
+            _ => None,
+        };
+        T::Timestamp(unit, tz)
     } else if arrow::compute::can_cast_types(&tb, &ta) && !is_string(&tb) {
         ta.clone()
     } else {
@@ -433,6 +781,22 @@ impl Value {
             Value::Scalar(s) => Box::new(Scalar::new(s)),
         }
     }
+    /// Float -0.0 as 0.0: SQL compares them equal, the comparison kernels' total order does not.
+    fn without_negative_zero(self) -> Result<Self, ArrowError> {
+        use arrow::datatypes::{Float32Type, Float64Type};
+        fn fix(a: &ArrayRef) -> Option<ArrayRef> {
+            match a.data_type() {
+                DataType::Float32 => Some(Arc::new(a.as_primitive::<Float32Type>().unary::<_, Float32Type>(|v| v + 0.0))),
+                DataType::Float64 => Some(Arc::new(a.as_primitive::<Float64Type>().unary::<_, Float64Type>(|v| v + 0.0))),
+                _ => None,
+            }
+        }
+        Ok(match self {
+            Value::Array(a) => Value::Array(fix(&a).unwrap_or(a)),
+            Value::Scalar(s) => Value::Scalar(fix(&s).unwrap_or(s)),
+        })
+    }
+
     fn into_array(self, rows: usize) -> Result<ArrayRef, ArrowError> {
         match self {
             Value::Array(a) => Ok(a),
@@ -504,7 +868,7 @@ impl Expr {
                 Value::Scalar(s) => Value::Scalar(cast_with_options(&s, t, &CastOptions::default())?),
             },
             Expr::Cmp(op, a, b) => {
-                let (va, vb) = (a.eval(batch)?, b.eval(batch)?);
+                let (va, vb) = (a.eval(batch)?.without_negative_zero()?, b.eval(batch)?.without_negative_zero()?);
                 let r = op.kernel(va.datum().as_ref(), vb.datum().as_ref())?;
                 match (va, vb) {
                     (Value::Scalar(_), Value::Scalar(_)) => Value::Scalar(Arc::new(r)),
@@ -575,6 +939,9 @@ pub struct ColumnStats {
 pub trait StatsSource {
     /// How many containers.
     fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     fn row_counts(&self) -> Option<&UInt64Array>;
     /// Statistics for a top-level column, or None when unknown.
     fn column(&self, name: &str) -> Option<&ColumnStats>;

@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 
 use super::error::{Error, Result};
 use super::expr::{self, ColumnStats, Expr, StatsSource};
+use super::failpoint;
 use super::naming::{KeyKind, classify, split_prefix};
 use super::source::{BlobReader, parquet_error};
 use super::storage::{BlobStore, Location, ObjectMeta, S3Settings, local::LocalStore};
@@ -118,10 +119,14 @@ fn is_hidden(rel: &str) -> bool {
     rel.split('/').any(|c| c.starts_with('.') || c.starts_with('_'))
 }
 
-/// Drops objects kept by `compact --keep-originals` (their rows live in a compaction output).
-fn drop_processed(objs: Vec<ObjectMeta>) -> Vec<ObjectMeta> {
-    let markers: HashSet<String> =
-        objs.iter().filter_map(|o| o.key.strip_suffix(".processed").map(str::to_string)).collect();
+/// Keys of originals kept by `compact --keep-originals`: each has a `KEY.processed` marker beside it (its rows
+/// live in a compaction output). Taken from the whole listing, before it is narrowed to `*.parquet`.
+fn processed_keys(listing: &[ObjectMeta]) -> HashSet<String> {
+    listing.iter().filter_map(|o| o.key.strip_suffix(".processed").map(str::to_string)).collect()
+}
+
+/// Drops the kept originals named by `markers` from `objs`.
+fn drop_processed(objs: Vec<ObjectMeta>, markers: &HashSet<String>) -> Vec<ObjectMeta> {
     objs.into_iter().filter(|o| !markers.contains(&o.key)).collect()
 }
 
@@ -135,12 +140,13 @@ async fn resolve_one(store: Arc<dyn BlobStore>, path: &str, opts: &ScanOptions) 
         let pattern = glob::Pattern::new(path).map_err(|e| Error::Config(format!("invalid pattern {path:?}: {e}")))?;
         let opts = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
         let objs = store.list(list_prefix, None).await?;
+        let markers = processed_keys(&objs);
         let mut out: Vec<ObjectMeta> = objs
             .into_iter()
             .filter(|o| pattern.matches_with(&o.key, opts) && !is_hidden(&o.key[list_prefix.len()..]))
             .collect();
         out.sort_by(|a, b| a.key.cmp(&b.key));
-        return Ok(drop_processed(out).into_iter().map(file).collect());
+        return Ok(drop_processed(out, &markers).into_iter().map(file).collect());
     }
     let dir = match path.trim_end_matches('/') {
         "" => String::new(),
@@ -150,7 +156,8 @@ async fn resolve_one(store: Arc<dyn BlobStore>, path: &str, opts: &ScanOptions) 
         let (folder, name) = split_prefix(prefix);
         let listing = store.list(&format!("{dir}{folder}{name}."), None).await?;
         let mut picked: Vec<(i64, ObjectMeta)> = Vec::new();
-        for o in drop_processed(listing) {
+        let markers = processed_keys(&listing);
+        for o in drop_processed(listing, &markers) {
             let rel = &o.key[dir.len() + folder.len()..];
             match classify(rel, &name) {
                 KeyKind::Data { timestamp_ms, .. } => {
@@ -176,12 +183,13 @@ async fn resolve_one(store: Arc<dyn BlobStore>, path: &str, opts: &ScanOptions) 
         return Ok(vec![file(o)]);
     }
     let objs = store.list(&dir, None).await?;
+    let markers = processed_keys(&objs);
     let mut out: Vec<ObjectMeta> = objs
         .into_iter()
         .filter(|o| o.key.ends_with(".parquet") && !is_hidden(&o.key[dir.len()..]))
         .collect();
     out.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(drop_processed(out).into_iter().map(file).collect())
+    Ok(drop_processed(out, &markers).into_iter().map(file).collect())
 }
 
 /// All files the locations name, each store opened once.
@@ -569,6 +577,15 @@ async fn read_file(
     Ok(())
 }
 
+/// The error for a task that panicked or was cancelled.
+fn join_error(worker: &str, e: tokio::task::JoinError) -> Error {
+    if e.is_panic() {
+        Error::from_panic(worker, e.into_panic())
+    } else {
+        Error::Internal { worker: worker.to_string(), message: e.to_string() }
+    }
+}
+
 /// A running scan: batches in file order, then the statistics.
 pub struct ScanStream {
     pub schema: SchemaRef,
@@ -665,24 +682,40 @@ impl ScanPlan {
         let (tx, rx) = mpsc::channel(4);
         let schema = self.output.clone();
         let (files, concurrency, limit) = (self.files, self.concurrency, self.limit);
-        tokio::spawn(async move {
+        let supervisor_tx = tx.clone();
+        let merger = tokio::spawn(async move {
             let handle = tokio::runtime::Handle::current();
             let mut readers = futures::stream::iter(files)
                 .map(|(file, meta)| {
                     let (ftx, frx) = mpsc::channel::<Result<RecordBatch>>(2);
                     let (ctx, handle) = (ctx.clone(), handle.clone());
-                    tokio::task::spawn_blocking(move || {
+                    let worker = format!("scan reader of {}", file.store.location().display_key(&file.key));
+                    let task = tokio::task::spawn_blocking(move || {
+                        failpoint::panic_point("scan.read");
                         let r = handle.block_on(read_file(&file, meta, &ctx, &ftx));
                         if let Err(e) = r {
                             let _ = handle.block_on(ftx.send(Err(e)));
                         }
                     });
-                    futures::future::ready(frx)
+                    futures::future::ready((frx, task, worker))
                 })
                 .buffered(concurrency);
             let mut left = limit;
-            while let Some(mut frx) = readers.next().await {
-                while let Some(item) = frx.recv().await {
+            while let Some((mut frx, task, worker)) = readers.next().await {
+                // The reader's channel closes when it finishes, fails or panics: only its task's result tells.
+                let mut task = Some(task);
+                loop {
+                    let item = match (frx.recv().await, task.take()) {
+                        (Some(item), t) => {
+                            task = t;
+                            item
+                        }
+                        (None, Some(t)) => match t.await {
+                            Ok(()) => break,
+                            Err(e) => Err(join_error(&worker, e)),
+                        },
+                        (None, None) => break,
+                    };
                     let item = item.map(|b| match left {
                         Some(l) if (b.num_rows() as u64) > l => b.slice(0, l as usize),
                         _ => b,
@@ -696,6 +729,12 @@ impl ScanPlan {
                         return;
                     }
                 }
+            }
+        });
+        // A panic in the merging task itself drops its sender: report it instead of a clean end of the stream.
+        tokio::spawn(async move {
+            if let Err(e) = merger.await {
+                let _ = supervisor_tx.send(Err(join_error("scan merger", e))).await;
             }
         });
         ScanStream { schema, batches: rx, stats }

@@ -401,3 +401,324 @@ fn bad_expressions_missing_inputs_and_corrupt_files_fail_clearly() {
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 2);
     assert!(!String::from_utf8_lossy(&o.stderr).contains("error"), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// Ingests `lines` with `schema` into `dir` (prefix `events`, row groups of `rg` rows).
+fn ingest_rows(dir: &Path, tmp: &Path, schema: &str, lines: &[String], rg: u64) {
+    let sp = tmp.join(format!("schema-{}.json", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&sp, schema).unwrap();
+    let input = tmp.join(format!("in-{}.ndjson", uuid::Uuid::new_v4().simple()));
+    write_lines(&input, lines);
+    let out = prestige()
+        .args(["ingest", input.to_str().unwrap(), "--to", dir.to_str().unwrap(), "--prefix", "events"])
+        .args(["--schema", sp.to_str().unwrap(), "--row-group-rows", &rg.to_string()])
+        .env("PRESTIGE_STATE_DIR", tmp.join("state"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `scan --count` of `location` with `--where w`, and the `--stats` line.
+fn count_where(location: &str, w: &str) -> (u64, Value) {
+    let o = prestige().args(["scan", location, "--count", "--format", "json", "--stats", "--where", w]).output().unwrap();
+    assert!(o.status.success(), "--where {w}: {}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let stats = err.lines().rev().find(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).unwrap_or(Value::Null);
+    (report(&o)["rows"].as_u64().unwrap(), stats)
+}
+
+#[test]
+fn where_compares_literals_exactly_in_filters_and_in_pruning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lake");
+    let schema = r#"[{"name":"id","type":"int64"},{"name":"p","type":"decimal(5, 1)"},{"name":"i","type":"int8"},
+        {"name":"u","type":"uint64"},{"name":"t","type":"timestamp(ms, UTC)"},{"name":"f","type":"float32"},
+        {"name":"d","type":"date"},{"name":"us","type":"timestamp(us)"}]"#;
+    let lines: Vec<String> = [
+        r#"{"id":0,"p":"50.0","i":-128,"u":0,"t":"2024-05-01T00:00:00.000Z","f":1.1,"d":"2024-05-01","us":"2024-05-01T00:00:00.000001"}"#,
+        r#"{"id":1,"p":"50.1","i":127,"u":18446744073709551615,"t":"2024-05-01T00:00:00.001Z","f":2.5,"d":"2024-05-02","us":"2024-05-01T00:00:00.000002"}"#,
+        r#"{"id":2,"p":"-50.1","i":2,"u":5,"t":"2024-04-30T23:59:59.999Z","f":-0.5,"d":"2024-04-30","us":"1969-12-31T23:59:59.999999"}"#,
+        r#"{"id":3,"p":null,"i":null,"u":null,"t":null,"f":null,"d":null,"us":null}"#,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // One row per row group and page: a wrongly rounded literal would prune rows away as well as filter them.
+    ingest_rows(&dir, tmp.path(), schema, &lines, 1);
+    let loc = dir.to_str().unwrap();
+    // (predicate, matching rows) — the counts DuckDB gives over the same data (nulls never match), except for
+    // literals finer than a microsecond, which DuckDB truncates and prestige compares exactly.
+    let cases: &[(&str, u64)] = &[
+        ("p = 50.05", 0),
+        ("p > 50.05", 1),
+        ("p >= 50.05", 1),
+        ("p < 50.05", 2),
+        ("p <= 50.05", 2),
+        ("p <> 50.05", 3),
+        ("50.05 < p", 1),
+        ("p = 50.1", 1),
+        ("p = 50.10000", 1),
+        ("p IN (50.05, 50.1)", 1),
+        ("p NOT IN (50.05, 49.95)", 3),
+        ("p BETWEEN 50.01 AND 50.09", 0),
+        ("p NOT BETWEEN 50.01 AND 50.09", 3),
+        ("p BETWEEN -50.15 AND 50.05", 2),
+        ("p < -50.05", 1),
+        ("p > -50.15", 3),
+        ("p < 1e40", 3),
+        ("p > -1e40", 3),
+        ("p = 1e40", 0),
+        ("p <> 1e40", 3),
+        ("p > 9999.95", 0),
+        ("p < 9999.95", 3),
+        ("NOT (p = 50.05)", 3),
+        ("NOT (p > 1e40)", 3),
+        ("p < 123456789012345678901234567890.5", 3),
+        ("i = 300", 0),
+        ("i < 300", 3),
+        ("i <> 300", 3),
+        ("i > -129", 3),
+        ("i >= -128.5", 3),
+        ("i < -128.5", 0),
+        ("i > 2.5", 1),
+        ("i = 2.5", 0),
+        ("i < 2.5", 2),
+        ("i <> 2.5", 3),
+        ("i = 2.0", 1),
+        ("NOT (i = 2.5)", 3),
+        ("i BETWEEN 1.5 AND 2.5", 1),
+        ("i > -128.5 AND i < -127.5", 1),
+        ("i IN (2.5, 127, 300)", 1),
+        ("u > -1", 3),
+        ("u = 18446744073709551615", 1),
+        ("u > 18446744073709551614.5", 1),
+        ("u < 0.5", 1),
+        ("u = 18446744073709551616", 0),
+        ("u < 18446744073709551616", 3),
+        ("t = '2024-05-01T00:00:00.0005Z'", 0),
+        ("t > '2024-05-01T00:00:00.0005Z'", 1),
+        ("t < '2024-05-01T00:00:00.0005Z'", 2),
+        ("t <= '2024-05-01T00:00:00.000999Z'", 2),
+        ("t >= '2024-05-01T00:00:00.000999Z'", 1),
+        ("t = '2024-05-01T00:00:00.001Z'", 1),
+        ("t <> '2024-05-01T00:00:00.0005Z'", 3),
+        ("t BETWEEN '2024-04-30T23:59:59.9995Z' AND '2024-05-01T00:00:00.0005Z'", 1),
+        ("t > TIMESTAMP '1500-01-01 00:00:00'", 3),
+        ("t < '9999-12-31T23:59:59.999999Z'", 3),
+        ("us = '2024-05-01T00:00:00.0000015'", 0),
+        ("us > '2024-05-01 00:00:00.0000015'", 1),
+        ("us < '1970-01-01'", 1),
+        ("f = 1.1", 1),
+        ("f > 1.1", 1),
+        ("f < 1.1", 1),
+        ("f = 1.1e0", 0),
+        ("f > 1.1e0", 2),
+        ("f = 2.5", 1),
+        ("d > TIMESTAMP '2024-05-01 10:00:00'", 1),
+        ("d = TIMESTAMP '2024-05-01 10:00:00'", 0),
+        ("d >= '2024-05-01'", 2),
+        ("d < TIMESTAMP '2024-05-01 00:00:00.000001'", 2),
+    ];
+    let mut wrong = Vec::new();
+    for (w, want) in cases {
+        let (got, _) = count_where(loc, w);
+        if got != *want {
+            wrong.push(format!("{w}: {got} rows, expected {want}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Pruning sees the same exact values: nothing can equal 50.05, so no row group is read at all ...
+    let (_, s) = count_where(loc, "p = 50.05");
+    assert_eq!((s["row_groups"].as_u64(), s["row_groups_pruned"].as_u64()), (Some(4), Some(4)), "{s}");
+    // ... and only the row group holding 50.1 can be above 50.05.
+    let (_, s) = count_where(loc, "p > 50.05");
+    assert_eq!(s["row_groups_pruned"].as_u64(), Some(3), "{s}");
+}
+
+#[test]
+fn directory_and_glob_scans_skip_originals_kept_by_compaction_locally_and_on_s3() {
+    let s3 = shared_s3();
+    let tmp = tempfile::tempdir().unwrap();
+    let bucket = s3.bucket("keep-scan");
+    let local = tmp.path().join("lake");
+    let remote = format!("s3://{bucket}/lake");
+    let schema = r#"[{"name":"id","type":"int64"},{"name":"k","type":"string"}]"#;
+    for dest in [local.to_str().unwrap(), remote.as_str()] {
+        for part in 0..3u64 {
+            let lines: Vec<String> = (part * 100..part * 100 + 100).map(|i| json!({"id": i, "k": format!("k{}", i % 7)}).to_string()).collect();
+            let sp = tmp.path().join("schema.json");
+            std::fs::write(&sp, schema).unwrap();
+            let input = tmp.path().join(format!("in-{}-{part}.ndjson", dest.len()));
+            write_lines(&input, &lines);
+            let out = prestige()
+                .args(["ingest", input.to_str().unwrap(), "--to", dest, "--prefix", "events", "--schema", sp.to_str().unwrap()])
+                .env("PRESTIGE_STATE_DIR", tmp.path().join("state"))
+                .envs(s3.envs())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let out = prestige()
+            .args(["compact", dest, "--prefix", "events", "--keep-originals", "--format", "json"])
+            .env("PRESTIGE_STATE_DIR", tmp.path().join("state"))
+            .envs(s3.envs())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(report(&out)["files_processed"], 3);
+    }
+    let keys: Vec<String> = s3.list(&bucket, "lake/").into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys.iter().filter(|k| k.ends_with(".parquet.processed")).count(), 3, "{keys:?}");
+    let originals: Vec<PathBuf> =
+        parquet_files(&local).into_iter().filter(|p| !p.to_string_lossy().ends_with(".c.parquet")).collect();
+    assert_eq!(originals.len(), 3);
+    let count = |args: &[&str]| -> u64 {
+        let o = prestige().args(["scan", "--count", "--format", "json"]).args(args).envs(s3.envs()).output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        report(&o)["rows"].as_u64().unwrap()
+    };
+    let local_glob = format!("{}/*.parquet", local.display());
+    let local_deep = format!("{}/**/events.*.parquet", local.display());
+    let remote_glob = format!("{remote}/events.*.parquet");
+    for loc in [local.to_str().unwrap(), &local_glob, &local_deep, &remote, &remote_glob] {
+        assert_eq!(count(&[loc]), 300, "{loc}: every row once (the compaction output, not the kept originals too)");
+        assert_eq!(count(&[loc, "--where", "id >= 0"]), 300, "{loc} with a filter");
+    }
+    for loc in [local.to_str().unwrap(), &remote] {
+        assert_eq!(count(&[loc, "--prefix", "events"]), 300, "{loc} with --prefix");
+    }
+    // A kept original named explicitly is still read.
+    assert_eq!(count(&[originals[0].to_str().unwrap()]), 100);
+    let first_remote = keys.iter().find(|k| k.ends_with(".parquet") && !k.ends_with(".c.parquet")).unwrap();
+    assert_eq!(count(&[&format!("s3://{bucket}/{first_remote}")]), 100);
+}
+
+#[test]
+fn out_file_format_and_compression_follow_the_extension_or_are_refused() {
+    let l = lake();
+    let dir = l.dir.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |out: &Path, extra: &[&str]| {
+        prestige()
+            .args(["scan", dir, "--columns", "id,k", "--where", "id < 50", "--out", out.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let decode = |bytes: Vec<u8>, name: &str| -> String {
+        use std::io::Read;
+        let mut s = String::new();
+        if name.ends_with(".gz") {
+            flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_string(&mut s).unwrap();
+        } else if name.ends_with(".zst") {
+            s = String::from_utf8(zstd::decode_all(&bytes[..]).unwrap()).unwrap();
+        } else {
+            s = String::from_utf8(bytes).unwrap();
+        }
+        s
+    };
+    let rows_of = |text: &str, csv: bool| -> Vec<i64> {
+        let mut ids: Vec<i64> = if csv {
+            let mut lines = text.lines();
+            assert_eq!(lines.next(), Some("id,k"), "{text}");
+            lines.map(|l| l.split(',').next().unwrap().parse().unwrap()).collect()
+        } else if text.trim_start().starts_with('[') {
+            serde_json::from_str::<Vec<Value>>(text).unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect()
+        } else {
+            text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].as_i64().unwrap()).collect()
+        };
+        ids.sort_unstable();
+        ids
+    };
+    let want: Vec<i64> = (0..50).collect();
+    for (name, format) in [
+        ("a.csv.gz", "csv"),
+        ("a.ndjson.gz", "ndjson"),
+        ("a.jsonl.gz", "ndjson"),
+        ("a.csv.zst", "csv"),
+        ("a.ndjson.zst", "ndjson"),
+        ("a.jsonl", "ndjson"),
+        ("a.json.gz", "json"),
+        ("A.CSV", "csv"),
+    ] {
+        let out = tmp.path().join(name);
+        let o = run(&out, &[]);
+        assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        let text = decode(std::fs::read(&out).unwrap(), &name.to_lowercase());
+        assert_eq!(rows_of(&text, format == "csv"), want, "{name} as {format}");
+        if format == "json" {
+            assert!(text.trim_start().starts_with('['), "{name}: {text}");
+        }
+    }
+    // --format and the extension agreeing is fine; disagreeing, or an extension naming no format, is refused
+    // (exit 2, naming the extension) and leaves no file behind.
+    let out = tmp.path().join("b.csv.gz");
+    let o = run(&out, &["--format", "csv"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (name, extra, says) in [
+        ("c.txt", &[][..], ".txt"),
+        ("c.csv.bz2", &[][..], ".bz2"),
+        ("noextension", &[][..], "no extension"),
+        ("c.gz", &[][..], ".gz"),
+        ("c.ndjson", &["--format", "csv"][..], ".ndjson"),
+        ("c.csv.gz", &["--format", "json"][..], ".csv.gz"),
+        ("c.parquet.zst", &[][..], ".zst"),
+    ] {
+        let out = tmp.path().join(name);
+        let o = run(&out, extra);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name} {extra:?}: {err}");
+        assert!(err.contains(says), "{name}: {err}");
+        assert!(!out.exists(), "{name} was written");
+    }
+    let o = run(&tmp.path().join("d.txt"), &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(".csv.gz") && err.contains(".parquet") && err.contains(".ndjson"), "lists the supported ones: {err}");
+    // An explicit --format writes to any other name.
+    let out = tmp.path().join("e.txt");
+    let o = run(&out, &["--format", "csv"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(rows_of(&std::fs::read_to_string(&out).unwrap(), true), want);
+    let names: Vec<String> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.starts_with('.')), "temporary files left: {names:?}");
+}
+
+#[test]
+fn a_panic_in_a_reader_task_fails_the_scan_with_exit_1_and_no_result() {
+    let l = lake();
+    let dir = l.dir.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], at: &str| {
+        prestige()
+            .args(["scan", dir, "--no-progress"])
+            .args(args)
+            .env("PRESTIGE_FAILPOINT_PANIC", format!("scan.read:{at}"))
+            .output()
+            .unwrap()
+    };
+    // Rows, the first file's reader panicking or a later one's, one file at a time or several.
+    for (at, concurrency) in [("1", "1"), ("3", "1"), ("6", "4")] {
+        let o = run(&["--format", "ndjson", "--concurrency", concurrency, "--stats"], at);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "reader {at}: {err}");
+        assert!(err.contains("internal error") && err.contains("scan reader") && err.contains("injected panic"), "{err}");
+        assert!(!err.lines().any(|l| l.starts_with('{')), "a failed scan printed its stats: {err}");
+        let rows = String::from_utf8_lossy(&o.stdout).lines().count();
+        assert!(rows < 12000, "reader {at}: all {rows} rows printed");
+    }
+    // A count never prints a number, a table never its row-count footer, --out never leaves a file.
+    let o = run(&["--count", "--where", "id >= 0", "--format", "json"], "2");
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stdout.is_empty(), "{}", String::from_utf8_lossy(&o.stdout));
+    let o = run(&["--format", "table", "--columns", "id"], "2");
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("rows"), "{}", String::from_utf8_lossy(&o.stdout));
+    let out = tmp.path().join("rows.parquet");
+    let o = run(&["--out", out.to_str().unwrap()], "4");
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none(), "a file was left behind");
+    // Unarmed (another failpoint name), the same scans succeed: the failure above is the panic's.
+    let o = prestige().args(["scan", dir, "--count", "--where", "id >= 0", "--format", "json"]).env("PRESTIGE_FAILPOINT_PANIC", "elsewhere").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(report(&o)["rows"], 12000);
+}
