@@ -4,8 +4,16 @@
 //!
 //! Supported: column references (`a`, `"odd name"`, `geo.city` for struct fields), literals (numbers, strings,
 //! booleans, NULL, `DATE '…'`, `TIMESTAMP '…'`), `= <> != < <= > >=`, `AND OR NOT`, `IN (…)`, `BETWEEN`,
-//! `IS [NOT] NULL`, `[NOT] LIKE` / `ILIKE`, parentheses. Comparisons follow SQL: NULL compares as unknown and
-//! unknown rows are not selected. A string literal compared with a date or timestamp column is parsed as one.
+//! `IS [NOT] NULL`, `[NOT] LIKE` / `ILIKE` (with `ESCAPE`), parentheses. Comparisons follow SQL: NULL compares as
+//! unknown and unknown rows are not selected. A string literal compared with a date or timestamp column is parsed
+//! as one.
+//!
+//! Literals are never rounded to a column's type (DuckDB's semantics): a number is compared with integer and
+//! decimal columns by its exact value, a date or timestamp at nanosecond precision, so `p = 50.05` on a
+//! `decimal(5,1)` column or `t = '…00.0005Z'` on a millisecond column matches nothing, and `i > 2.5` means
+//! `i >= 3`. A literal outside the type's range holds for every non-null value or for none. Float columns take
+//! the literal rounded to their own type (float64 for literals written with an exponent, DuckDB's DOUBLE).
+//! Row filtering and statistics pruning see the same rewritten comparisons.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -1158,6 +1166,34 @@ mod tests {
         assert!(bind("d = '2024-13-45'", &schema()).is_err());
         assert!(bind("id = 1 garbage", &schema()).is_err());
         assert!(bind("id + 1", &schema()).is_err());
+    }
+
+    #[test]
+    fn exact_literals_scale_without_rounding() {
+        let x = |t: &str| Exact::parse(t).unwrap();
+        assert_eq!(x("50.05").scaled(1), Scaled::Between(500));
+        assert_eq!(x("-50.05").scaled(1), Scaled::Between(-501));
+        assert_eq!(x("50.10000").scaled(1), Scaled::Exact(501));
+        assert_eq!(x("1e40").scaled(0), Scaled::Above);
+        assert_eq!(x("-1e40").scaled(2), Scaled::Below);
+        assert_eq!(x("0.0001").scaled(0), Scaled::Between(0));
+        assert_eq!(x("-0.0001").scaled(0), Scaled::Between(-1));
+        assert_eq!(x("-0").scaled(3), Scaled::Exact(0));
+        assert_eq!(x("2.5e1").scaled(0), Scaled::Exact(25));
+        assert_eq!(x("--3").scaled(0), Scaled::Exact(3));
+        assert!(x("0.1").cmp_exact(&x("0.10")).is_eq() && x("-2").cmp_exact(&x("-1.5")).is_lt());
+        assert!(x("12").cmp_exact(&x("1.2e1")).is_eq() && x("0.123").cmp_exact(&x("0.13")).is_lt());
+        assert!(Exact::parse("1.2.3").is_none() && Exact::parse("abc").is_none() && Exact::parse("").is_none());
+        assert!(Exact::written_as_double("1e2") && !Exact::written_as_double("340282366920938463463374607431768211455"));
+        assert!(Exact::written_as_double("340282366920938463463374607431768211456"));
+        assert!(Exact::written_as_double("-170141183460469231731687303715884105729"));
+    }
+
+    #[test]
+    fn like_patterns_have_no_default_escape() {
+        assert_eq!(like_pattern(r"a\b%", None).unwrap(), r"a\\b%");
+        assert_eq!(like_pattern("a!%b!!", Some('!')).unwrap(), r"a\%b\!");
+        assert!(like_pattern("a!", Some('!')).is_err());
     }
 
     struct Stats(ColumnStats, UInt64Array);
