@@ -23,7 +23,9 @@ use crate::engine::units::{parse_duration, parse_size, parse_time};
 prestige compact --bucket bucket --prefix raw/events --target-bytes 256MiB\n\n\
 Files named PREFIX.{millis}[.*].parquet are selected (exactly this prefix); outputs are named\n\
 PREFIX.{millis}.c.parquet. Originals are deleted only after every output is stored; an interrupted run is\n\
-finished or undone by the next one (see README: compaction protocol).")]
+finished or undone by the next one (see README: compaction protocol). The lock PREFIX.compaction.lock is a
+lease the running compaction renews; another run exits 6 while it is live, and takes it over once it expires
+or at once when its holder was a process of this host that is gone.")]
 pub struct CompactArgs {
     /// A local directory or s3://bucket/dir holding the files (or use --bucket)
     #[arg(value_name = "LOCATION", required_unless_present = "bucket")]

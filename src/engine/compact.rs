@@ -236,10 +236,10 @@ pub async fn compact(opts: CompactOptions, progress: Arc<dyn Progress>) -> Resul
     let lease = if opts.plan { None } else { Some(Lease::acquire(store.clone(), lock_key, &lock_opts).await?) };
     let mut result = run(&opts, store, &folder, &name, lease.as_ref(), progress).await;
     // A run that failed while another process took the lock over (its inputs vanished, say) failed because it
-    // lost the lock: say so, and exit as busy.
+    // lost the lock: say so, and exit as busy. (Bounded: a store that is down should not delay the error.)
     if let (Err(e), Some(l)) = (&result, &lease)
         && !matches!(e, Error::Busy { .. })
-        && let Err(Error::Busy { what }) = l.confirm().await
+        && let Ok(Err(Error::Busy { what })) = tokio::time::timeout(Duration::from_secs(5), l.confirm()).await
     {
         result = Err(Error::Busy { what: format!("{what} (meanwhile this run failed: {e})") });
     }
