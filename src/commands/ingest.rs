@@ -192,9 +192,9 @@ fn table(r: &IngestReport) -> String {
     }
     let mut s = if r.files.is_empty() { String::from("no files written (no input rows)") } else { t.to_string() };
     s.push_str(&format!(
-        "\n{} files, {} rows, {} in {:.2}s ({:.0} rows/s)",
-        r.files_written,
-        r.rows,
+        "\n{}, {}, {} in {:.2}s ({:.0} rows/s)",
+        render::count(r.files_written as u64, "file", "files"),
+        render::count(r.rows, "row", "rows"),
         render::bytes(r.bytes),
         r.elapsed_ms as f64 / 1000.0,
         r.rows_per_sec
@@ -206,7 +206,7 @@ fn table(r: &IngestReport) -> String {
         ));
     }
     if r.resumed {
-        s.push_str(&format!("\nresumed an interrupted run; {} lines were already ingested", r.lines_already_ingested));
+        s.push_str(&format!("\nresumed an interrupted run; {} already ingested", render::count(r.lines_already_ingested, "line was", "lines were")));
     }
     if r.status == IngestStatus::Interrupted {
         s.push_str("\ninterrupted: rerun the same command to continue (file inputs)");

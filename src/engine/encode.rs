@@ -50,7 +50,8 @@ impl EncoderPool {
             let rows = Arc::new(AtomicUsize::new(0));
             let (s, r, p) = (size.clone(), rows.clone(), panicked.clone());
             std::thread::Builder::new().name(format!("prestige-encode-{n}")).spawn(move || {
-                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| encode_loop(rx, &s, &r)));
+                // `rx` outlives the unwinding so the writer sees the channel close only after the message is kept.
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| encode_loop(&rx, &s, &r)));
                 if let Err(payload) = run {
                     let msg = payload
                         .downcast_ref::<&str>()
@@ -61,6 +62,7 @@ impl EncoderPool {
                         g.get_or_insert(msg);
                     }
                 }
+                drop(rx);
             })?;
             workers.push(Worker { tx, size, rows });
         }
@@ -80,10 +82,10 @@ impl EncoderPool {
     }
 }
 
-fn encode_loop(rx: Receiver<Cmd>, size: &AtomicUsize, rows: &AtomicUsize) {
+fn encode_loop(rx: &Receiver<Cmd>, size: &AtomicUsize, rows: &AtomicUsize) {
     let mut fields: Vec<FieldWriters> = Vec::new();
     let mut failed: Option<ParquetError> = None;
-    for cmd in rx {
+    for cmd in rx.iter() {
         match cmd {
             Cmd::Start(f) => {
                 fields = f;

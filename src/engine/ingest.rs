@@ -223,7 +223,7 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
             }
         }
         // The part of each input that earlier attempts consumed must be unchanged; what follows may differ.
-        let grown = verify_consumed(&opts.inputs, &consumed, jp)?;
+        let grown = rec.inputs.is_some() && verify_consumed(&opts.inputs, &consumed, jp)?;
         if let Some(prev) = &rec.schema {
             let prev = super::schema::parse_schema(&prev.to_string())
                 .map_err(|e| Error::Config(format!("journal {}: unreadable schema: {e}", jp.display())))?;
@@ -405,10 +405,10 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         }
     }
     let chunk_result = chunker.join().unwrap_or_else(|p| Err(Error::from_panic("line chunker", p)));
-    if opts.inputs != [Input::Stdin] || !opts.stop.load(Ordering::SeqCst) {
-        if let Err(p) = reader.join() {
-            panicked.get_or_insert(Error::from_panic("input reader", p));
-        }
+    if (opts.inputs != [Input::Stdin] || !opts.stop.load(Ordering::SeqCst))
+        && let Err(p) = reader.join()
+    {
+        panicked.get_or_insert(Error::from_panic("input reader", p));
     }
     if let Some(u) = uploader
         && let Err(e) = u.await
@@ -461,8 +461,8 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
             return Err(Error::BadInput {
                 file: input_name,
                 message: format!(
-                    "{bad} of {seen} lines were bad ({:.1}%, more than --max-bad-lines {p}%); the {rows_now} good rows \
-                     are written, the input is not marked done",
+                    "{bad} of {seen} lines were bad ({:.1}%, more than --max-bad-lines {p}%); they were skipped \
+                     and the {rows_now} good rows are written",
                     bad as f64 * 100.0 / seen as f64
                 ),
             });
@@ -552,6 +552,12 @@ async fn present_files<'a>(
 fn verify_consumed(inputs: &[Input], consumed: &[Consumed], journal: &Path) -> Result<bool> {
     let mut grown = false;
     for (idx, input) in inputs.iter().enumerate() {
+        // A pipe or device cannot be read twice: nothing to compare with.
+        if let Input::File(p) = input
+            && !std::fs::metadata(p).is_ok_and(|m| m.is_file())
+        {
+            continue;
+        }
         let best = consumed.iter().filter(|c| c.input == idx as u32).max_by_key(|c| c.bytes);
         let want = best.map_or(0, |c| c.bytes);
         let (mut r, _) = open_input(input)?;
@@ -1034,7 +1040,7 @@ fn decode_one(
         }
         out.lines.push(this);
     }
-    if dec.len() > 0 {
+    if !dec.is_empty() {
         out.batch = Some(dec.finish());
     }
     out
@@ -1247,7 +1253,9 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
                     return Err(Error::BadInput {
                         file: w.names[d.input as usize].clone(),
                         message: format!(
-                            "more than {n} bad lines (--max-bad-lines); stopped after {} skipped and {} dead-lettered",
+                            "more than {n} bad lines (--max-bad-lines): stopped after {} skipped and {} dead-lettered; \
+                             the rows before the last of them are written and a rerun of the same command continues \
+                             after it (the bad lines are not read again)",
                             counts.skipped, counts.dead
                         ),
                     });
@@ -1317,7 +1325,28 @@ async fn upload_sealed(
 ) {
     let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
     let mut tasks = tokio::task::JoinSet::new();
+    let failed = |e: tokio::task::JoinError, abort: &AtomicBool, shared: &Shared| {
+        abort.store(true, Ordering::SeqCst);
+        let err = if e.is_panic() {
+            Error::from_panic("upload task", e.into_panic())
+        } else {
+            Error::Internal { worker: "upload task".into(), message: e.to_string() }
+        };
+        if let Ok(mut g) = shared.error.lock() {
+            g.get_or_insert(err);
+        }
+    };
     while let Some((seq, s)) = rx.recv().await {
+        // Stop handing out files as soon as an upload task has died.
+        while let Some(joined) = tasks.try_join_next() {
+            if let Err(e) = joined {
+                failed(e, &abort, &shared);
+            }
+        }
+        if abort.load(Ordering::SeqCst) {
+            let _ = std::fs::remove_file(&s.temp_path);
+            continue;
+        }
         let Ok(permit) = sem.clone().acquire_owned().await else { break };
         let (store, journal, shared, put, abort) =
             (store.clone(), journal.clone(), shared.clone(), put.clone(), abort.clone());
@@ -1346,15 +1375,7 @@ async fn upload_sealed(
     }
     while let Some(joined) = tasks.join_next().await {
         if let Err(e) = joined {
-            abort.store(true, Ordering::SeqCst);
-            let err = if e.is_panic() {
-                Error::from_panic("upload task", e.into_panic())
-            } else {
-                Error::Internal { worker: "upload task".into(), message: e.to_string() }
-            };
-            if let Ok(mut g) = shared.error.lock() {
-                g.get_or_insert(err);
-            }
+            failed(e, &abort, &shared);
         }
     }
 }

@@ -50,6 +50,10 @@ impl LineDecoder {
         self.rows
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
     /// Appends the row in `line`, or leaves the buffers as they were and returns why the line is bad.
     pub fn decode_line(&mut self, line: &[u8]) -> Result<(), String> {
         let mut de = serde_json::Deserializer::from_slice(line);
@@ -618,7 +622,9 @@ impl Col {
     }
 
     fn truncate(&mut self, len: usize) {
-        if self.len() <= len {
+        // A nested list or struct appends its own slot only after its children, so a line that failed inside
+        // it has left children longer than the column itself: always descend.
+        if self.len() < len {
             return;
         }
         self.nulls.0.truncate(len);
@@ -1060,6 +1066,10 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_f64<E: de::Error>(self, x: f64) -> Result<(), E> {
+        // serde_json reads the integer literal `-0` as the float -0.0.
+        if x == 0.0 && x.is_sign_negative() && matches!(self.0.kind, Kind::Int { .. } | Kind::UInt { .. }) {
+            return self.visit_i64(0);
+        }
         let col = self.0;
         match &mut col.kind {
             Kind::Float { single: true, v } if x.is_finite() && (x as f32).is_finite() => v.push(x),

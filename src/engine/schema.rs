@@ -292,6 +292,26 @@ pub fn field_type_name(f: &Field) -> String {
     if is_json_field(f) { "json".into() } else { type_name(f.data_type()) }
 }
 
+/// A field's type as the schema file writes it: the type string when it reads back as the same type, else
+/// the object form (`{"type": "struct", "fields": [...]}`, `{"type": "list", "element": ...}`) that keeps any
+/// field name and nested nullability.
+fn type_value(f: &Field) -> Value {
+    let text = field_type_name(f);
+    if parse_ty(&text).is_ok_and(|t| t.field(f.name(), f.is_nullable()) == *f) {
+        return Value::String(text);
+    }
+    match f.data_type() {
+        DataType::Struct(fs) => serde_json::json!({
+            "type": "struct",
+            "fields": fs.iter().map(|c| serde_json::json!({"name": c.name(), "type": type_value(c), "nullable": c.is_nullable()})).collect::<Vec<_>>(),
+        }),
+        DataType::List(item) => serde_json::json!({
+            "type": "list", "element": type_value(item), "element_nullable": item.is_nullable(),
+        }),
+        _ => Value::String(text),
+    }
+}
+
 /// The schema as the schema-file JSON document.
 pub fn schema_to_json(schema: &Schema) -> Value {
     Value::Object(
@@ -301,7 +321,7 @@ pub fn schema_to_json(schema: &Schema) -> Value {
                 schema
                     .fields()
                     .iter()
-                    .map(|f| serde_json::json!({"name": f.name(), "type": field_type_name(f), "nullable": f.is_nullable()}))
+                    .map(|f| serde_json::json!({"name": f.name(), "type": type_value(f), "nullable": f.is_nullable()}))
                     .collect(),
             ),
         )]

@@ -88,7 +88,7 @@ impl FileNamer {
     }
 
     /// The next final name and its timestamp (the sealing time, so names sort in the order files appear).
-    pub fn next(&mut self) -> (String, i64) {
+    pub fn next_name(&mut self) -> (String, i64) {
         let now = chrono::Utc::now().timestamp_millis();
         let ms = now.max(self.last_ms + 1);
         self.last_ms = ms;
@@ -105,7 +105,7 @@ pub trait Namer: Send {
 
 impl Namer for FileNamer {
     fn name(&mut self, _end: Position) -> (String, i64) {
-        self.next()
+        self.next_name()
     }
 }
 
@@ -351,8 +351,8 @@ mod tests {
     #[test]
     fn names_sort_and_never_repeat() {
         let mut n = FileNamer::new("events");
-        let (a, ta) = n.next();
-        let (b, tb) = n.next();
+        let (a, ta) = n.next_name();
+        let (b, tb) = n.next_name();
         assert!(tb > ta && a != b);
         assert!(a.starts_with("events.") && a.ends_with(".parquet"));
     }

@@ -350,13 +350,23 @@ fn inferred_schema_gz_and_zst_inputs_and_rerun_adds_nothing() {
     assert_eq!(report(&again)["status"], "already_ingested");
     assert_eq!(parquet_files(&lake).len(), 1);
 
-    // --restart ingests them again on purpose.
-    let out = prestige()
-        .args(["ingest", gz.to_str().unwrap(), zst.to_str().unwrap(), "--to", lake.to_str().unwrap(), "--restart"])
-        .env("PRESTIGE_STATE_DIR", tmp.path().join("state"))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    // --restart alone would duplicate the rows still at the destination: refused, naming the file.
+    let restart = |force: bool| {
+        let mut args = vec!["ingest", gz.to_str().unwrap(), zst.to_str().unwrap(), "--to", lake.to_str().unwrap(), "--restart"];
+        if force {
+            args.push("--force");
+        }
+        prestige().args(args).env("PRESTIGE_STATE_DIR", tmp.path().join("state")).output().unwrap()
+    };
+    let out = restart(false);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let file = parquet_files(&lake)[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(err.contains(&file) && err.contains("--force"), "{err}");
+    assert_eq!(parquet_files(&lake).len(), 1);
+    // --restart --force ingests them again on purpose.
+    let out = restart(true);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(parquet_files(&lake).len(), 2);
 }
 

@@ -3,9 +3,13 @@
 mod assets;
 mod common;
 mod compact;
+mod differential_ingest;
+mod differential_scan;
 mod ingest;
 mod ingest_bad_input;
 mod ingest_crash;
+mod ingest_hardening;
+mod polish;
 mod scan;
 mod upload;
 mod watch;
