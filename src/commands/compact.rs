@@ -162,14 +162,14 @@ fn table(r: &CompactReport) -> String {
         }
         s.push_str(&t.to_string());
         s.push_str(&format!(
-            "\n{}{} files ({}) → {} files ({}), {} rows, {} duplicates removed",
+            "\n{}{} ({}) → {} ({}), {}, {} removed",
             if r.status == "plan" { "plan: " } else { "" },
-            r.files_processed,
+            render::count(r.files_processed as u64, "file", "files"),
             render::bytes(r.bytes_before),
-            r.files_created,
+            render::count(r.files_created as u64, "file", "files"),
             render::bytes(r.bytes_after),
-            r.records_consolidated,
-            r.duplicate_records_eliminated
+            render::count(r.records_consolidated, "row", "rows"),
+            render::count(r.duplicate_records_eliminated, "duplicate", "duplicates")
         ));
     }
     for k in &r.skipped {

@@ -294,6 +294,12 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
     }
 
     let total_input: u64 = fingerprints.iter().map(|f| f.size).sum();
+    tracing::info!(
+        "ingesting {} input(s) into {}{}",
+        opts.inputs.len(),
+        opts.destination,
+        if resumed { format!(" (resuming; {} span(s) already stored)", covered.len()) } else { String::new() }
+    );
     progress.start("ingest", (total_input > 0).then_some(total_input));
 
     // --- pipeline threads
@@ -932,7 +938,11 @@ fn infer_from(held: &[(u32, u64, Vec<u8>, u64)], max: usize, names: &[String]) -
         });
     }
     let labelled: Vec<(&str, &[u8])> = sample.iter().map(|(l, t)| (l.as_str(), *t)).collect();
-    infer_schema_labelled(&labelled)
+    let inferred = infer_schema_labelled(&labelled);
+    if let Ok(s) = &inferred {
+        tracing::info!("inferred the schema from {} line(s): {}", labelled.len(), super::schema::schema_to_json(s));
+    }
+    inferred
         .map(Some)
         .map_err(|message| Error::BadInput { file: names[held[0].0 as usize].clone(), message })
 }
@@ -1163,6 +1173,7 @@ impl WriterSetup {
                 storage::local::fsync_dir(dest.parent().unwrap_or(root))?;
                 failpoint::hit("ingest.after_publish");
                 journal_append(&self.journal, &Record::Done { seq })?;
+                tracing::info!(rows = s.rows, bytes = s.bytes, "wrote {}", self.location.display_key(&s.key));
                 if let Ok(mut f) = self.shared.files.lock() {
                     f.push(written(&self.location, &s));
                 }
@@ -1359,6 +1370,7 @@ async fn upload_sealed(
             });
             match res {
                 Ok(()) => {
+                    tracing::info!(rows = s.rows, bytes = s.bytes, "uploaded {}", store.location().display_key(&s.key));
                     let _ = std::fs::remove_file(&s.temp_path);
                     if let Ok(mut f) = shared.files.lock() {
                         f.push(written(store.location(), &s));

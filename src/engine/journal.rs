@@ -204,6 +204,10 @@ impl Covered {
         self.spans.is_empty()
     }
 
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
     /// Line ranges `[a, b)` of input `input` that intersect `[first, end)` and are covered.
     pub fn lines_in(&self, input: u32, first: u64, end: u64) -> Vec<(u64, u64)> {
         let mut out = Vec::new();
