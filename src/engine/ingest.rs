@@ -1359,15 +1359,27 @@ async fn upload_sealed(
             continue;
         }
         let Ok(permit) = sem.clone().acquire_owned().await else { break };
+        if abort.load(Ordering::SeqCst) {
+            let _ = std::fs::remove_file(&s.temp_path);
+            continue;
+        }
         let (store, journal, shared, put, abort) =
             (store.clone(), journal.clone(), shared.clone(), put.clone(), abort.clone());
         tasks.spawn(async move {
+            // The permit is released only after a panic has been recorded, so no later file starts uploading
+            // once one upload has died.
             let _permit = permit;
-            failpoint::panic_point("ingest.upload");
-            let res = upload_one(&*store, &s, &put).await.and_then(|_| {
-                failpoint::hit("ingest.after_publish");
-                journal_append(&journal, &Record::Done { seq })
+            let attempt = std::panic::AssertUnwindSafe(async {
+                failpoint::panic_point("ingest.upload");
+                upload_one(&*store, &s, &put).await.and_then(|_| {
+                    failpoint::hit("ingest.after_publish");
+                    journal_append(&journal, &Record::Done { seq })
+                })
             });
+            let res = match futures::FutureExt::catch_unwind(attempt).await {
+                Ok(r) => r,
+                Err(payload) => Err(Error::from_panic(format!("upload of {}", s.key), payload)),
+            };
             match res {
                 Ok(()) => {
                     tracing::info!(rows = s.rows, bytes = s.bytes, "uploaded {}", store.location().display_key(&s.key));
