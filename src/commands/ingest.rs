@@ -172,7 +172,7 @@ impl IngestArgs {
 pub async fn run(args: IngestArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let mut opts = args.options()?;
     opts.s3 = ctx.s3.clone();
-    opts.stop = super::stop_on_signal();
+    opts.stop = super::stop_on_signal("finishing the current file and uploads");
     let progress = Arc::new(render::TermProgress::new(ctx.progress));
     let report = ingest::ingest(opts, progress).await.with_context(|| format!("ingest into {}", args.to))?;
     render::print_report(ctx.format, &report, table)?;

@@ -253,7 +253,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// A flag set on the first Ctrl-C / SIGTERM; a second signal exits at once.
-pub fn stop_on_signal() -> Arc<AtomicBool> {
+/// `what` says what the command does on the first signal (e.g. "finishing the current file and uploads").
+pub fn stop_on_signal(what: &'static str) -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     tokio::spawn(async move {
@@ -274,7 +275,7 @@ pub fn stop_on_signal() -> Arc<AtomicBool> {
                 tracing::error!("second interrupt: exiting now");
                 std::process::exit(exit::INTERRUPTED as i32);
             }
-            tracing::warn!("interrupted: finishing the current file and uploads (interrupt again to exit at once)");
+            tracing::warn!("interrupted: {what} (interrupt again to exit at once)");
         }
     });
     stop

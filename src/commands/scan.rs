@@ -495,6 +495,7 @@ async fn write_rows(plan: ScanPlan, format: Format, out: Option<(PathBuf, Codec)
     let closed = Arc::new(AtomicBool::new(false));
     let guard_flag = closed.clone();
     let schema = stream.schema.clone();
+    let rows_on_terminal = out.is_none() && std::io::stdout().is_terminal();
     let mut writer_task = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut output = Output::open(out.as_ref().map(|(p, c)| (p.as_path(), *c)))?;
         let writer = std::mem::replace(&mut output.writer, Box::new(std::io::sink()));
@@ -504,7 +505,8 @@ async fn write_rows(plan: ScanPlan, format: Format, out: Option<(PathBuf, Codec)
         }
         output.close(Some(rw.finish()?))
     });
-    let bar = render::TermProgress::new(progress);
+    // Rows streamed to the terminal itself would interleave with a bar on stderr: no bar then.
+    let bar = render::TermProgress::new(progress && !rows_on_terminal);
     bar.start("scan", Some(stats.snapshot().bytes_total));
     let mut shown = 0;
     let result = loop {

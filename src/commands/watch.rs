@@ -4,8 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -81,34 +80,6 @@ impl WatchArgs {
     }
 }
 
-/// A flag set on the first Ctrl-C / SIGTERM (watch stops between files); a second signal exits at once.
-fn stop_on_signal() -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        loop {
-            #[cfg(unix)]
-            let got = match term.as_mut() {
-                Some(t) => tokio::select! { r = tokio::signal::ctrl_c() => r.is_ok(), r = t.recv() => r.is_some() },
-                None => tokio::signal::ctrl_c().await.is_ok(),
-            };
-            #[cfg(not(unix))]
-            let got = tokio::signal::ctrl_c().await.is_ok();
-            if !got {
-                return;
-            }
-            if flag.swap(true, Ordering::SeqCst) {
-                tracing::error!("second interrupt: exiting now");
-                std::process::exit(exit::INTERRUPTED as i32);
-            }
-            tracing::warn!("interrupted: watch stops after the event at hand (interrupt again to exit at once)");
-        }
-    });
-    stop
-}
-
 /// Says what a stopped watcher did: how many events it delivered and where its state is.
 fn stopped(emitted: u64, state: Option<&std::path::Path>) -> ExitCode {
     let events = if emitted == 1 { "1 event".to_string() } else { format!("{emitted} events") };
@@ -135,7 +106,7 @@ pub async fn run(args: WatchArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let mut poller = Poller::new(opts, state).await.with_context(|| what.clone())?;
-    let stop = stop_on_signal();
+    let stop = super::stop_on_signal("watch stops after the event at hand");
     let mut emitted = 0u64;
     loop {
         let started = Instant::now();
