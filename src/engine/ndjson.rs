@@ -690,6 +690,10 @@ impl Col {
         }
     }
 
+    fn inexact<E: de::Error>(&self, x: impl fmt::Display) -> E {
+        E::custom(format!("field {:?}: the integer {x} cannot be stored exactly in {}", self.path, self.type_label()))
+    }
+
     fn mismatch<E: de::Error>(&self, got: impl fmt::Display) -> E {
         E::custom(format!("field {:?}: expected {}, got {got}", self.path, self.type_label()))
     }
@@ -1024,13 +1028,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 }
             },
             Kind::Float { single, v } if exact_in_float(x as i128, *single) => v.push(x as f64),
-            Kind::Float { .. } => {
-                return Err(E::custom(format!(
-                    "field {:?}: the integer {x} cannot be stored exactly in {}",
-                    col.path,
-                    col.type_label()
-                )));
-            }
+            Kind::Float { .. } => return Err(col.inexact(x)),
             Kind::Date(v) if i32::try_from(x).is_ok() => v.push(x as i32),
             Kind::Int { .. } | Kind::UInt { .. } | Kind::Date(_) => {
                 return Err(E::custom(format!("field {:?}: {x} is out of range for {}", col.path, col.type_label())));
@@ -1049,13 +1047,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         match &mut col.kind {
             Kind::UInt { bits: 64, v } => v.push(x),
             Kind::Float { single, v } if exact_in_float(x as i128, *single) => v.push(x as f64),
-            Kind::Float { .. } => {
-                return Err(E::custom(format!(
-                    "field {:?}: the integer {x} cannot be stored exactly in {}",
-                    col.path,
-                    col.type_label()
-                )));
-            }
+            Kind::Float { .. } => return Err(col.inexact(x)),
             Kind::Int { .. } | Kind::UInt { .. } | Kind::Ts { .. } | Kind::Date(_) => {
                 return Err(E::custom(format!("field {:?}: {x} is out of range for {}", col.path, col.type_label())));
             }
