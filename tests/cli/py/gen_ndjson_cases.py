@@ -469,6 +469,12 @@ def St(*fields):
 # compress, stdin, crlf, bom, ext, eof_newline.
 FIXED = [
     ("neg_zero_int", ['{"a":-0}', '{"a":5}'], {"schema": St(("a", I))}),
+    ("neg_zero_float_is_not_an_integer", ['{"a":1}', '{"a":-0.0}', '{"a":2}'], {"infer_rows": 1, "schema": St(("a", I))}),
+    ("inexact_integer_into_float_after_sample", ['{"f":0.5}', '{"f":9007199254740993}', '{"f":9007199254740994}'],
+     {"infer_rows": 1, "schema": St(("f", F))}),
+    ("beyond_u64_float_mix_refused", ['{"f":0.5}', '{"f":18446744073709551617}'], {}),
+    ("beyond_u64_into_float_after_sample", ['{"f":0.5}', '{"f":18446744073709551617}', '{"f":1}'],
+     {"infer_rows": 1, "schema": St(("f", F))}),
     ("uint64_max", ['{"u":18446744073709551615}', '{"u":1}', '{"u":9223372036854775808}'], {"schema": St(("u", U))}),
     ("uint64_then_negative_post_sample", ['{"u":18446744073709551615}', '{"u":-1}'], {"infer_rows": 1}),
     ("decimal_beyond_int64", ['{"d":-9223372036854775809}', '{"d":99999999999999999999999999999999999999}', '{"d":0}'],

@@ -12,7 +12,9 @@ what was written). It is written from the spec, not from the Rust code, and shar
   integer has |x| <= 2^53, else refusal; string; list<merged element> (always empty -> list<string>);
   struct (fields in order of first appearance); an object that is always {} -> json; conflicting kinds ->
   refusal.
-- strict decoding: a value must already have its column's JSON type; json columns take any value.
+- strict decoding: a value must already have its column's JSON type (a float literal, -0.0 included, is never
+  an integer); float64 columns take integers only when exact as a double; decimal(38,0) also takes integer
+  strings (README); json columns take any value.
 
 Types are plain tuples: ("string",) ("bool",) ("int64",) ("uint64",) ("decimal",) ("float64",) ("json",)
 ("list", T) ("struct", [(name, T), ...]).
@@ -258,7 +260,15 @@ def conforms(t, v):
             return f"expected decimal(38,0) integer, got {k}"
         return None if len(str(abs(v))) <= 38 else "too many digits"
     if tag == "float64":
-        return None if k in ("int", "float") else f"expected float64, got {k}"
+        if k == "int":
+            # No integer is rounded silently: one that is not exact as a double is a bad line (the spec refuses
+            # such samples; for later lines and declared float64 columns prestige rejects them, and so do we).
+            try:
+                exact = int(float(v)) == v
+            except OverflowError:
+                exact = False
+            return None if exact else "integer not exact as float64"
+        return None if k == "float" else f"expected float64, got {k}"
     if tag == "list":
         if k != "array":
             return f"expected list, got {k}"
