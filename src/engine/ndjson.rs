@@ -865,8 +865,84 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
             let raw: &serde_json::value::RawValue = serde::Deserialize::deserialize(d)?;
             return push_decimal(self.0, raw.get());
         }
+        if let Kind::Int { .. } | Kind::UInt { .. } | Kind::Float { .. } = self.0.kind {
+            // Numbers are read from their literal text: serde_json hands integers beyond 64 bits and `-0` to
+            // visitors as floats, which would hide a rounded value or a fraction in an integer column.
+            let raw: &serde_json::value::RawValue = serde::Deserialize::deserialize(d)?;
+            return push_number(self.0, raw.get());
+        }
         d.deserialize_any(self)
     }
+}
+
+/// Appends a number to an integer or float column from its JSON text, exactly or not at all.
+fn push_number<E: de::Error>(col: &mut Col, raw: &str) -> Result<(), E> {
+    let first = raw.as_bytes().first().copied().unwrap_or(b'n');
+    if first == b'n' {
+        return push_null_checked(col);
+    }
+    if !(first == b'-' || first.is_ascii_digit()) {
+        let got = match first {
+            b'"' => format!("string {:?}", raw.trim_matches('"').chars().take(40).collect::<String>()),
+            b't' | b'f' => format!("bool {raw}"),
+            b'[' => "an array".to_string(),
+            _ => "an object".to_string(),
+        };
+        return Err(col.mismatch(got));
+    }
+    let integer = !raw.contains(['.', 'e', 'E']);
+    let out_of_range = |col: &Col| E::custom(format!("field {:?}: {raw} is out of range for {}", col.path, col.type_label()));
+    match col.kind {
+        Kind::Int { bits, .. } => {
+            if !integer {
+                return Err(col.mismatch(format_args!("number {raw}")));
+            }
+            let x = match raw.parse::<i64>() {
+                Ok(x) if int_fits(bits, x) => x,
+                _ => return Err(out_of_range(col)),
+            };
+            if let Kind::Int { v, .. } = &mut col.kind {
+                v.push(x);
+            }
+        }
+        Kind::UInt { bits, .. } => {
+            if !integer {
+                return Err(col.mismatch(format_args!("number {raw}")));
+            }
+            // `-0` is zero; any other negative number is out of range.
+            let x = match raw.strip_prefix('-') {
+                Some(digits) => digits.bytes().all(|b| b == b'0').then_some(0),
+                None => raw.parse::<u64>().ok(),
+            };
+            let x = match x {
+                Some(x) if uint_fits(bits, x) => x,
+                _ => return Err(out_of_range(col)),
+            };
+            if let Kind::UInt { v, .. } = &mut col.kind {
+                v.push(x);
+            }
+        }
+        Kind::Float { single, .. } => {
+            let x = if integer {
+                match raw.parse::<i128>() {
+                    Ok(x) if exact_in_float(x, single) => x as f64,
+                    _ => return Err(col.inexact(raw)),
+                }
+            } else {
+                let Ok(x) = raw.parse::<f64>() else { return Err(col.mismatch(format_args!("number {raw}"))) };
+                if !x.is_finite() || (single && !(x as f32).is_finite()) {
+                    return Err(out_of_range(col));
+                }
+                x
+            };
+            if let Kind::Float { v, .. } = &mut col.kind {
+                v.push(x);
+            }
+        }
+        _ => unreachable!("push_number is only called for number columns"),
+    }
+    col.nulls.0.append(true);
+    Ok(())
 }
 
 fn push_json<E: de::Error>(col: &mut Col, raw: &str) -> Result<(), E> {
@@ -1058,10 +1134,6 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_f64<E: de::Error>(self, x: f64) -> Result<(), E> {
-        // serde_json reads the integer literal `-0` as the float -0.0.
-        if x == 0.0 && x.is_sign_negative() && matches!(self.0.kind, Kind::Int { .. } | Kind::UInt { .. }) {
-            return self.visit_i64(0);
-        }
         let col = self.0;
         match &mut col.kind {
             Kind::Float { single: true, v } if x.is_finite() && (x as f32).is_finite() => v.push(x),
