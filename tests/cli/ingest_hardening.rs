@@ -941,3 +941,35 @@ fn skipped_lines_are_counted_on_stderr_and_max_bad_lines_stops_the_run() {
     let (_, rows) = read_parquet("duckdb", s(&lake), "id", None);
     assert_exactly_once(&rows, 17, "rerun after --max-bad-lines was exceeded");
 }
+
+/// `-v` says what ingest is doing: the inputs, the inferred schema and every file it wrote; the human summary of
+/// a rerun of a complete run never suggests `--restart` (which would write the rows a second time).
+#[test]
+fn verbose_logs_progress_and_a_complete_rerun_suggests_nothing_that_duplicates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("events.ndjson");
+    write_file(&input, 3000, small_line);
+    let lake = tmp.path().join("lake");
+    let state = tmp.path().join("state");
+    let mut c = ingest(&[&input], s(&lake), &state, &["--max-rows", "1000"]);
+    c.arg("-v");
+    let out = run(c);
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    let err = stderr(&out);
+    assert!(err.contains("ingesting 1 input(s) into"), "{err}");
+    assert!(err.contains("inferred the schema from"), "{err}");
+    let written: Vec<&str> = err.lines().filter(|l| l.contains("wrote ") && l.contains(".parquet")).collect();
+    assert_eq!(written.len(), 3, "one line per written file:\n{err}");
+    let files = all_complete(&lake, "verbose");
+    assert_eq!(files, 3);
+
+    // The same command again, with the human output: nothing to do, and no hint at --restart.
+    let out = prestige()
+        .args(["ingest", s(&input), "--to", s(&lake), "--state-dir", s(&state), "--max-rows", "1000", "--format", "table"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(text.contains("already ingested"), "{text}");
+    assert!(!text.contains("--restart"), "a complete rerun must not suggest --restart:\n{text}");
+}
