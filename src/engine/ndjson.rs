@@ -56,8 +56,13 @@ impl LineDecoder {
 
     /// Appends the row in `line`, or leaves the buffers as they were and returns why the line is bad.
     pub fn decode_line(&mut self, line: &[u8]) -> Result<(), String> {
-        let mut de = serde_json::Deserializer::from_slice(line);
-        let res = RowSeed { col: &mut self.root }.deserialize(&mut de).and_then(|_| de.end());
+        let mut res = self.try_line(line, false);
+        if res.as_ref().is_err_and(|e| e.to_string().starts_with(RETRY_EXACT)) {
+            // A float-looking value in an integer column: read the line again with integers taken from their
+            // literal text, which tells `-0` (zero) from `-0.0` or a number beyond 64 bits (bad lines).
+            self.root.truncate_children(self.rows);
+            res = self.try_line(line, true);
+        }
         match res {
             Ok(()) => {
                 self.rows += 1;
@@ -68,6 +73,11 @@ impl LineDecoder {
                 Err(describe_in(&e, line))
             }
         }
+    }
+
+    fn try_line(&mut self, line: &[u8], exact_ints: bool) -> Result<(), serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_slice(line);
+        RowSeed { col: &mut self.root, exact_ints }.deserialize(&mut de).and_then(|_| de.end())
     }
 
     /// Takes the buffered rows as a batch.
@@ -548,7 +558,7 @@ impl StructCol {
     }
 
     /// Reads one JSON object into the children; fills absent keys with null.
-    fn read_object<'de, A: MapAccess<'de>>(&mut self, mut map: A, path: &str) -> Result<(), A::Error> {
+    fn read_object<'de, A: MapAccess<'de>>(&mut self, mut map: A, path: &str, exact_ints: bool) -> Result<(), A::Error> {
         self.stamp += 1;
         let stamp = self.stamp;
         let mut hint = 0usize;
@@ -569,7 +579,7 @@ impl StructCol {
             }
             self.seen[idx] = stamp;
             hint = idx + 1;
-            map.next_value_seed(ValueSeed(&mut self.children[idx]))?;
+            map.next_value_seed(ValueSeed(&mut self.children[idx], exact_ints))?;
         }
         for (i, c) in self.children.iter_mut().enumerate() {
             if self.seen[i] != stamp {
@@ -776,7 +786,12 @@ impl Col {
 
 struct RowSeed<'a> {
     col: &'a mut StructCol,
+    /// Read integers from their literal text (the slower, exact path).
+    exact_ints: bool,
 }
+
+/// The error a fast-path integer read raises when serde_json hands it a float: the line is read again exactly.
+const RETRY_EXACT: &str = "\u{1}retry with exact integers";
 
 impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
     type Value = ();
@@ -791,7 +806,7 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
         f.write_str("a JSON object")
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        self.col.read_object(map, "")
+        self.col.read_object(map, "", self.exact_ints)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
         Err(de::Error::custom(NOT_OBJECT.replace("{}", "an array")))
@@ -851,7 +866,7 @@ impl<'de> Visitor<'de> for KeySeed {
     }
 }
 
-struct ValueSeed<'a>(&'a mut Col);
+struct ValueSeed<'a>(&'a mut Col, bool);
 
 impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
     type Value = ();
@@ -865,9 +880,15 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
             let raw: &serde_json::value::RawValue = serde::Deserialize::deserialize(d)?;
             return push_decimal(self.0, raw.get());
         }
-        if let Kind::Int { .. } | Kind::UInt { .. } | Kind::Float { .. } = self.0.kind {
-            // Numbers are read from their literal text: serde_json hands integers beyond 64 bits and `-0` to
-            // visitors as floats, which would hide a rounded value or a fraction in an integer column.
+        // Floats are always read from their literal text (an integer beyond 64 bits must not be rounded into a
+        // float column silently); integers only on the retry of a line where serde_json saw a float, because
+        // it hands `-0`, `-0.0` and integers beyond 64 bits to visitors alike as floats.
+        let exact = match self.0.kind {
+            Kind::Float { .. } => true,
+            Kind::Int { .. } | Kind::UInt { .. } => self.1,
+            _ => false,
+        };
+        if exact {
             let raw: &serde_json::value::RawValue = serde::Deserialize::deserialize(d)?;
             return push_number(self.0, raw.get());
         }
@@ -1134,6 +1155,9 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_f64<E: de::Error>(self, x: f64) -> Result<(), E> {
+        if let Kind::Int { .. } | Kind::UInt { .. } = self.0.kind {
+            return Err(E::custom(RETRY_EXACT));
+        }
         let col = self.0;
         match &mut col.kind {
             Kind::Float { single: true, v } if x.is_finite() && (x as f32).is_finite() => v.push(x),
@@ -1194,7 +1218,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             return Err(col.mismatch("an array"));
         };
         let mut n = 0usize;
-        while seq.next_element_seed(ValueSeed(child))?.is_some() {
+        while seq.next_element_seed(ValueSeed(child, self.1))?.is_some() {
             n += 1;
         }
         let last = *offsets.last().unwrap_or(&0);
@@ -1209,7 +1233,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         let Kind::Struct(s) = &mut col.kind else {
             return Err(col.mismatch("an object"));
         };
-        s.read_object(map, &path)?;
+        s.read_object(map, &path, self.1)?;
         col.nulls.0.append(true);
         Ok(())
     }
