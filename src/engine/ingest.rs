@@ -410,7 +410,15 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
             panicked.get_or_insert(Error::from_panic(format!("decoder thread {n}"), p));
         }
     }
-    let chunk_result = chunker.join().unwrap_or_else(|p| Err(Error::from_panic("line chunker", p)));
+    // The chunker's own error (e.g. a line over --max-line-bytes) is returned below, before anything is marked
+    // complete; a panic joins the others.
+    let chunk_result = match chunker.join() {
+        Ok(r) => r,
+        Err(p) => {
+            panicked.get_or_insert(Error::from_panic("line chunker", p));
+            Ok(None)
+        }
+    };
     if (opts.inputs != [Input::Stdin] || !opts.stop.load(Ordering::SeqCst))
         && let Err(p) = reader.join()
     {
