@@ -38,6 +38,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 ErrorKind::Config => exit::USAGE,
                 ErrorKind::Interrupted => exit::INTERRUPTED,
                 ErrorKind::Busy => exit::BUSY,
+                ErrorKind::Conflict => exit::CONFLICT,
                 ErrorKind::Other => exit::FAILURE,
             };
         }

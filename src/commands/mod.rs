@@ -26,6 +26,7 @@ pub mod exit {
     pub const BAD_INPUT: u8 = 4;
     pub const STORAGE: u8 = 5;
     pub const BUSY: u8 = 6;
+    pub const CONFLICT: u8 = 7;
     pub const INTERRUPTED: u8 = 130;
 }
 
@@ -33,7 +34,7 @@ pub mod exit {
 #[derive(Debug, Parser)]
 #[command(name = "prestige", version, propagate_version = true, max_term_width = 100)]
 #[command(after_help = "Exit codes: 0 ok, 1 failure, 2 usage, 3 partial failure, 4 bad input data, \
-5 storage or access error, 6 another run holds the lock, 130 interrupted.")]
+5 storage or access error, 6 another run holds the lock, 7 Iceberg commit conflict, 130 interrupted.")]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -65,6 +66,14 @@ pub struct GlobalArgs {
     /// AWS profile from ~/.aws/config and ~/.aws/credentials
     #[arg(long, global = true, env = "AWS_PROFILE", hide_env_values = true)]
     pub profile: Option<String>,
+    /// Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI
+    /// [default: the config file's default-catalog, else sqlite ./warehouse/catalog.db]
+    #[arg(long, global = true, env = "PRESTIGE_CATALOG", hide_env_values = true, value_name = "NAME|URI")]
+    pub catalog: Option<String>,
+    /// Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the
+    /// catalog's warehouse name) [default: from the catalog's config, else ./warehouse]
+    #[arg(long, global = true, env = "PRESTIGE_WAREHOUSE", hide_env_values = true, value_name = "LOCATION")]
+    pub warehouse: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,6 +223,8 @@ pub struct Context {
     pub format_choice: Option<Format>,
     pub progress: bool,
     pub s3: S3Settings,
+    /// `--catalog` / `--warehouse`, resolved against the config file when a command opens the catalog.
+    pub catalog: crate::engine::iceberg::catalog::CatalogChoice,
 }
 
 impl Context {
@@ -227,6 +238,11 @@ impl Context {
                 region: g.region.clone().filter(|s| !s.is_empty()),
                 profile: g.profile.clone().filter(|s| !s.is_empty()),
                 concurrency: 8,
+                static_credentials: None,
+            },
+            catalog: crate::engine::iceberg::catalog::CatalogChoice {
+                catalog: g.catalog.clone().filter(|s| !s.is_empty()),
+                warehouse: g.warehouse.clone().filter(|s| !s.is_empty()),
             },
         }
     }

@@ -15,6 +15,8 @@ pub enum ErrorKind {
     Interrupted,
     /// Another process holds the lock on the same work.
     Busy,
+    /// An Iceberg commit could not be made: a concurrent change the data no longer fits, or retries exhausted.
+    Conflict,
     /// Anything else.
     Other,
 }
@@ -75,6 +77,26 @@ pub enum Error {
     #[error("internal error in the {worker}: {message}")]
     Internal { worker: String, message: String },
 
+    /// A catalog, namespace, table, snapshot or ref that does not exist.
+    #[error("{what} {name} does not exist{hint}")]
+    Missing { what: &'static str, name: String, hint: String },
+
+    /// The catalog refused or failed a request (unreachable, unauthorized, bad response).
+    #[error("catalog {catalog}: {message}")]
+    Catalog { catalog: String, message: String },
+
+    /// The table changed under the commit in a way it cannot be retried over.
+    #[error("table {table}: commit conflict: {message}")]
+    CommitConflict { table: String, message: String },
+
+    /// The commit request failed without an answer: it may or may not have landed.
+    #[error("table {table}: commit state unknown: {message}")]
+    CommitUnknown { table: String, message: String },
+
+    /// Iceberg metadata that cannot be read or a table feature prestige does not support.
+    #[error("table {table}: {message}")]
+    Iceberg { table: String, message: String },
+
     #[error("--exec {command:?} failed for {file} ({status}); the file stays unmarked and is retried next time")]
     HookFailed { command: String, file: String, status: String },
 }
@@ -90,7 +112,9 @@ impl Error {
             }
             Error::Interrupted => ErrorKind::Interrupted,
             Error::Busy { .. } => ErrorKind::Busy,
-            Error::HookFailed { .. } | Error::Internal { .. } => ErrorKind::Other,
+            Error::HookFailed { .. } | Error::Internal { .. } | Error::Iceberg { .. } => ErrorKind::Other,
+            Error::Missing { .. } | Error::Catalog { .. } => ErrorKind::Storage,
+            Error::CommitConflict { .. } | Error::CommitUnknown { .. } => ErrorKind::Conflict,
         }
     }
 

@@ -157,6 +157,23 @@ pub struct S3Settings {
     pub profile: Option<String>,
     /// Parallel part uploads across all files.
     pub concurrency: usize,
+    /// Static credentials (from a catalog's `s3.access-key-id` / `s3.secret-access-key` / `s3.session-token`);
+    /// without them the AWS chain is used.
+    pub static_credentials: Option<StaticCredentials>,
+}
+
+/// An access key with its secret; `Debug` shows neither.
+#[derive(Clone)]
+pub struct StaticCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for StaticCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StaticCredentials(***)")
+    }
 }
 
 impl std::fmt::Debug for S3Settings {
@@ -167,6 +184,7 @@ impl std::fmt::Debug for S3Settings {
             .field("endpoint_url", &endpoint)
             .field("region", &self.region)
             .field("profile", &self.profile)
+            .field("static_credentials", &self.static_credentials.is_some())
             .finish()
     }
 }

@@ -55,6 +55,15 @@ pub async fn client(settings: &S3Settings) -> Client {
     if let Some(e) = &settings.endpoint_url {
         loader = loader.endpoint_url(e);
     }
+    if let Some(c) = &settings.static_credentials {
+        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+            c.access_key_id.clone(),
+            c.secret_access_key.clone(),
+            c.session_token.clone(),
+            None,
+            "catalog",
+        ));
+    }
     loader = loader
         .timeout_config(
             TimeoutConfig::builder()

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use arrow::row::{RowConverter, SortField};
 
-use super::error::{Error, Result};
+use crate::engine::error::{Error, Result};
 
 /// Which rows count as duplicates.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,10 +7,10 @@ use std::time::Instant;
 use futures::StreamExt;
 use serde::Serialize;
 
-use super::error::{Error, Result};
-use super::progress::Progress;
-use super::sink::has_parquet_footer;
-use super::storage::{self, BlobStore, Location, PutOptions, S3Settings};
+use crate::engine::error::{Error, Result};
+use crate::engine::progress::Progress;
+use crate::engine::sink::has_parquet_footer;
+use crate::engine::storage::{self, BlobStore, Location, PutOptions, S3Settings};
 
 #[derive(Debug, Clone)]
 pub struct UploadOptions {
@@ -226,7 +226,7 @@ async fn upload_job(store: &dyn BlobStore, job: &Job, put: &PutOptions, opts: &U
     if opts.plan {
         return Ok((UploadAction::WouldUpload, None, false));
     }
-    super::failpoint::panic_point("upload.put");
+    crate::engine::failpoint::panic_point("upload.put");
     let out = store.put_file(&job.key, &job.source, put).await?;
     let addr = store.location().display_key(&job.key);
     let remote = store.head(&job.key).await?.ok_or_else(|| Error::Storage {

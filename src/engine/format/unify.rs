@@ -4,7 +4,7 @@
 use arrow::array::{ArrayRef, RecordBatch, new_null_array};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
-use super::error::{Error, Result};
+use crate::engine::error::{Error, Result};
 
 /// Widens `a` and `b` to one type, if they are compatible.
 pub fn unify_type(a: &DataType, b: &DataType) -> Option<DataType> {

@@ -14,8 +14,8 @@ use parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStream};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 
-use super::error::{Error, Result};
-use super::storage::BlobStore;
+use crate::engine::error::{Error, Result};
+use crate::engine::storage::BlobStore;
 
 /// One stored Parquet object read through ranged GETs; every byte fetched is added to `bytes_read`.
 #[derive(Clone)]

@@ -15,13 +15,13 @@ use arrow::datatypes::SchemaRef;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use serde::Serialize;
 
-use super::error::{Error, Result};
-use super::failpoint;
-use super::journal::{Consumed, Covered, InputFingerprint, Journal, Record};
-use super::ndjson::{LineDecoder, infer_schema_labelled};
-use super::progress::Progress;
-use super::sink::{FileNamer, ParquetSettings, Position, RollingWriter, RotationPolicy, SealedFile};
-use super::storage::{self, BlobStore, Location, PutOptions, S3Settings};
+use crate::engine::error::{Error, Result};
+use crate::engine::failpoint;
+use crate::engine::journal::{Consumed, Covered, InputFingerprint, Journal, Record};
+use crate::engine::ndjson::{LineDecoder, infer_schema_labelled};
+use crate::engine::progress::Progress;
+use crate::engine::sink::{FileNamer, ParquetSettings, Position, RollingWriter, RotationPolicy, SealedFile};
+use crate::engine::storage::{self, BlobStore, Location, PutOptions, S3Settings};
 
 /// Where NDJSON comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,7 +225,7 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         // The part of each input that earlier attempts consumed must be unchanged; what follows may differ.
         let grown = rec.inputs.is_some() && verify_consumed(&opts.inputs, &consumed, jp)?;
         if let Some(prev) = &rec.schema {
-            let prev = super::schema::parse_schema(&prev.to_string())
+            let prev = crate::engine::schema::parse_schema(&prev.to_string())
                 .map_err(|e| Error::Config(format!("journal {}: unreadable schema: {e}", jp.display())))?;
             match &opts.schema {
                 Some(given) if !same_schema(given, &prev) => {
@@ -505,7 +505,7 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         input_bytes: input_bytes.load(Ordering::Relaxed),
         elapsed_ms: elapsed.as_millis() as u64,
         rows_per_sec: if elapsed.as_secs_f64() > 0.0 { (rows as f64 / elapsed.as_secs_f64()).round() } else { 0.0 },
-        schema: schema.map(|s| super::schema::schema_to_json(&s)).unwrap_or(serde_json::Value::Null),
+        schema: schema.map(|s| crate::engine::schema::schema_to_json(&s)).unwrap_or(serde_json::Value::Null),
     })
 }
 
@@ -634,7 +634,7 @@ fn same_schema(a: &arrow::datatypes::Schema, b: &arrow::datatypes::Schema) -> bo
 }
 
 fn schema_difference(before: &arrow::datatypes::Schema, now: &arrow::datatypes::Schema) -> String {
-    use super::schema::field_type_name;
+    use crate::engine::schema::field_type_name;
     for f in before.fields() {
         match now.field_with_name(f.name()) {
             Err(_) => return format!("column {:?} is missing now", f.name()),
@@ -948,7 +948,7 @@ fn infer_from(held: &[(u32, u64, Vec<u8>, u64)], max: usize, names: &[String]) -
     let labelled: Vec<(&str, &[u8])> = sample.iter().map(|(l, t)| (l.as_str(), *t)).collect();
     let inferred = infer_schema_labelled(&labelled);
     if let Ok(s) = &inferred {
-        tracing::info!("inferred the schema from {} line(s): {}", labelled.len(), super::schema::schema_to_json(s));
+        tracing::info!("inferred the schema from {} line(s): {}", labelled.len(), crate::engine::schema::schema_to_json(s));
     }
     inferred
         .map(Some)
@@ -1251,7 +1251,7 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
             while let Some(mut d) = pending.remove(&next) {
                 next += 1;
                 if !w.schema_recorded && let Some(schema) = &d.schema {
-                    journal_append(&w.journal, &Record::Schema { schema: super::schema::schema_to_json(schema) })?;
+                    journal_append(&w.journal, &Record::Schema { schema: crate::engine::schema::schema_to_json(schema) })?;
                     w.schema_recorded = true;
                 }
                 if hash.input != d.input || !started_input {

@@ -11,8 +11,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::error::{Error, Result};
-use super::storage::{BlobStore, WriteCondition};
+use crate::engine::error::{Error, Result};
+use crate::engine::storage::{BlobStore, WriteCondition};
 
 /// The default lease length; the holder renews every third of it.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(30);

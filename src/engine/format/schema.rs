@@ -18,8 +18,8 @@ use std::sync::Arc;
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 use serde_json::Value;
 
-use super::error::{Error, Result};
-use super::ndjson::{is_json_field, json_field};
+use crate::engine::error::{Error, Result};
+use crate::engine::ndjson::{is_json_field, json_field};
 
 /// Reads and parses a schema file.
 pub fn load_schema_file(path: &std::path::Path) -> Result<SchemaRef> {

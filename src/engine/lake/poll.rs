@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{Error, Result};
-use super::naming::{KeyKind, classify, split_prefix};
-use super::storage::{self, BlobStore, Location, S3Settings, local::write_atomic};
+use crate::engine::error::{Error, Result};
+use crate::engine::naming::{KeyKind, classify, split_prefix};
+use crate::engine::storage::{self, BlobStore, Location, S3Settings, local::write_atomic};
 
 #[derive(Debug, Clone)]
 pub struct WatchOptions {

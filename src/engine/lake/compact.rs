@@ -18,16 +18,16 @@ use futures::StreamExt;
 use parquet::arrow::arrow_reader::ArrowReaderMetadata;
 use serde::{Deserialize, Serialize};
 
-use super::dedup::{Dedup, Deduper, KeepSet};
-use super::error::{Error, Result};
-use super::failpoint;
-use super::lock::{Lease, LockOptions};
-use super::naming::{JOURNAL_SUFFIX, KeyKind, LOCK_SUFFIX, classify, split_prefix};
-use super::progress::Progress;
-use super::sink::{Namer, ParquetSettings, Position, RollingWriter, RotationPolicy, SealedFile};
-use super::source;
-use super::storage::{self, BlobStore, Location, PutOptions, S3Settings};
-use super::unify::{conform, unify};
+use crate::engine::dedup::{Dedup, Deduper, KeepSet};
+use crate::engine::error::{Error, Result};
+use crate::engine::failpoint;
+use crate::engine::lock::{Lease, LockOptions};
+use crate::engine::naming::{JOURNAL_SUFFIX, KeyKind, LOCK_SUFFIX, classify, split_prefix};
+use crate::engine::progress::Progress;
+use crate::engine::sink::{Namer, ParquetSettings, Position, RollingWriter, RotationPolicy, SealedFile};
+use crate::engine::source;
+use crate::engine::storage::{self, BlobStore, Location, PutOptions, S3Settings};
+use crate::engine::unify::{conform, unify};
 
 #[derive(Debug, Clone)]
 pub struct CompactOptions {

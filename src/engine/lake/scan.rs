@@ -21,13 +21,13 @@ use parquet::file::metadata::ParquetMetaData;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use super::error::{Error, Result};
-use super::expr::{self, ColumnStats, Expr, StatsSource};
-use super::failpoint;
-use super::naming::{KeyKind, classify, split_prefix};
-use super::source::{BlobReader, parquet_error};
-use super::storage::{BlobStore, Location, ObjectMeta, S3Settings, local::LocalStore};
-use super::unify::{conform, unify};
+use crate::engine::error::{Error, Result};
+use crate::engine::expr::{self, ColumnStats, Expr, StatsSource};
+use crate::engine::failpoint;
+use crate::engine::naming::{KeyKind, classify, split_prefix};
+use crate::engine::source::{BlobReader, parquet_error};
+use crate::engine::storage::{BlobStore, Location, ObjectMeta, S3Settings, local::LocalStore};
+use crate::engine::unify::{conform, unify};
 
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -208,7 +208,7 @@ async fn resolve(opts: &ScanOptions) -> Result<Vec<SourceFile>> {
                     Some((_, s)) => s.clone(),
                     None => {
                         let l = Location::S3 { bucket: bucket.to_string(), prefix: String::new() };
-                        let s = super::storage::open(&l, &opts.s3).await?;
+                        let s = crate::engine::storage::open(&l, &opts.s3).await?;
                         s.check().await?;
                         buckets.push((bucket.to_string(), s.clone()));
                         s

@@ -13,8 +13,8 @@ use arrow::datatypes::SchemaRef;
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
-use super::encode::{EncoderPool, ParallelFileWriter};
-use super::error::{Error, Result};
+use crate::engine::encode::{EncoderPool, ParallelFileWriter};
+use crate::engine::error::{Error, Result};
 
 /// A point in the input: `line` (1-based) of input number `input`. Spans are half-open.
 pub type Position = (u32, u64);

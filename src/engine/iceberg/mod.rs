@@ -1,0 +1,6 @@
+//! The Iceberg engine: catalogs (embedded SQLite, REST, the config file), table file I/O, our commit layer
+//! (append, and the snapshot producer the maintenance commands build on), writes into tables, scans, and
+//! snapshot inspection.
+
+pub mod catalog;
+pub mod io;
