@@ -10,6 +10,8 @@ use serde_json::Value;
 
 pub const ACCESS_KEY: &str = "prestige-test-key";
 pub const SECRET_KEY: &str = "prestige-test-secret";
+/// The S3 Tables bucket every `S3Server` creates; its Iceberg REST warehouse and prefix have this name.
+pub const ICEBERG_WAREHOUSE: &str = "warehouse";
 
 /// The prestige binary with a clean environment for AWS and state.
 pub fn prestige() -> assert_cmd::Command {
@@ -65,6 +67,26 @@ pub fn read_parquet(engine: &str, location: &str, order_by: &str, s3: Option<&S3
     (v["files"].as_u64().unwrap(), v["rows"].as_array().unwrap().clone())
 }
 
+/// Runs tests/cli/py/iceberg_tool.py (PyIceberg / DuckDB reader and writer of Iceberg tables) with the test
+/// venv's Python and parses its JSON stdout; panics with its stderr on failure. With `s3`, the AWS_* environment
+/// points at that server (the tool's defaults for `--s3-endpoint/--key/--secret`); pass `s3.iceberg_args()` to use
+/// its REST catalog. See the tool's docstring for subcommands and output shapes.
+#[allow(dead_code)] // used by the Iceberg end-to-end tests
+pub fn iceberg_py(args: &[&str], s3: Option<&S3Server>) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/py/iceberg_tool.py");
+    let mut cmd = Command::new(python());
+    cmd.arg(path).args(args);
+    if let Some(s) = s3 {
+        s.apply_env(&mut cmd);
+    }
+    let out = cmd.output().expect("run python");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "iceberg_tool.py {args:?} failed ({}):\n{stderr}", out.status);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("iceberg_tool.py {args:?} printed no JSON ({e}):\n{}\nstderr:\n{stderr}", String::from_utf8_lossy(&out.stdout))
+    })
+}
+
 /// A SeaweedFS `weed mini` process: S3 endpoint on a free loopback port, data under `dir`.
 pub struct S3Server {
     pub endpoint: String,
@@ -91,6 +113,20 @@ fn free_ports(n: usize) -> Vec<u16> {
     out
 }
 
+/// True when `GET path` on the loopback `port` answers 200.
+fn http_get_ok(port: u16, path: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(2)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    if write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.") && head.ends_with(b" 200")
+}
+
 impl S3Server {
     /// Starts a server with its data in `dir` (kept across `restart`).
     pub fn start(dir: &Path) -> Self {
@@ -114,6 +150,8 @@ impl S3Server {
             .arg(format!("-s3.port.iceberg={}", p[4]))
             .arg(format!("-admin.port={}", p[5]))
             .arg(format!("-s3.port.lance={}", p[6]))
+            // An S3 Tables bucket served by the Iceberg REST catalog (`iceberg_uri`, warehouse `warehouse`).
+            .arg(format!("-tableBucket={ICEBERG_WAREHOUSE}"))
             .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
             .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
             .stdin(Stdio::null())
@@ -138,7 +176,9 @@ impl S3Server {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let client = self.client();
         while Instant::now() < deadline {
-            if rt.block_on(client.list_buckets().send()).is_ok() {
+            let buckets = rt.block_on(client.list_buckets().send());
+            let warehouse = buckets.is_ok_and(|b| b.buckets().iter().any(|b| b.name() == Some(ICEBERG_WAREHOUSE)));
+            if warehouse && http_get_ok(self.ports[4], &format!("/v1/config?warehouse={ICEBERG_WAREHOUSE}")) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(200));
@@ -158,6 +198,38 @@ impl S3Server {
     pub fn restart(&mut self) {
         self.kill();
         self.spawn();
+    }
+
+    /// The S3 endpoint, `http://127.0.0.1:PORT`.
+    #[allow(dead_code)] // used by the Iceberg end-to-end tests
+    pub fn endpoint(&self) -> String {
+        self.endpoint.clone()
+    }
+
+    /// The Iceberg REST catalog, `http://127.0.0.1:PORT` (prefix/warehouse `warehouse`; OAuth2 client
+    /// credentials at `/v1/oauth/tokens` are `access_key():secret_key()`).
+    #[allow(dead_code)] // used by the Iceberg end-to-end tests
+    pub fn iceberg_uri(&self) -> String {
+        format!("http://127.0.0.1:{}", self.ports[4])
+    }
+
+    #[allow(dead_code)] // used by the Iceberg end-to-end tests
+    pub fn access_key(&self) -> &'static str {
+        ACCESS_KEY
+    }
+
+    #[allow(dead_code)] // used by the Iceberg end-to-end tests
+    pub fn secret_key(&self) -> &'static str {
+        SECRET_KEY
+    }
+
+    /// `iceberg_tool.py` catalog arguments for this server's REST catalog.
+    #[allow(dead_code)] // used by the Iceberg end-to-end tests
+    pub fn iceberg_args(&self) -> Vec<String> {
+        ["--rest", &self.iceberg_uri(), "--s3-endpoint", &self.endpoint, "--key", ACCESS_KEY, "--secret", SECRET_KEY]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     pub fn apply_env(&self, cmd: &mut Command) {
