@@ -169,16 +169,29 @@ impl RollingWriter {
         start: Position,
         temp_tag: &str,
     ) -> Result<Self> {
+        let pool = EncoderPool::new(settings.encode_threads).map_err(|e| Error::io("start encoder threads", "", e))?;
+        Self::with_pool(dir, settings, policy, namer, start, temp_tag, Arc::new(pool))
+    }
+
+    /// Like [`RollingWriter::new`], encoding on a shared pool (many writers, as in a partition fan-out).
+    pub fn with_pool(
+        dir: PathBuf,
+        settings: &ParquetSettings,
+        policy: RotationPolicy,
+        namer: Box<dyn Namer>,
+        start: Position,
+        temp_tag: &str,
+        pool: Arc<EncoderPool>,
+    ) -> Result<Self> {
         let props = WriterProperties::builder()
             .set_compression(settings.compression)
             .set_statistics_enabled(EnabledStatistics::Page)
             .set_created_by(format!("prestige {}", env!("CARGO_PKG_VERSION")))
             .build();
-        let pool = EncoderPool::new(settings.encode_threads).map_err(|e| Error::io("start encoder threads", "", e))?;
         Ok(Self {
             dir,
             props,
-            pool: Arc::new(pool),
+            pool,
             row_group_rows: settings.row_group_rows.max(1),
             policy,
             namer,

@@ -4,3 +4,5 @@
 
 pub mod catalog;
 pub mod io;
+pub mod commit;
+pub mod write;
