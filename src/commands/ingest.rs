@@ -13,6 +13,10 @@ use super::render;
 use super::{Context, exit};
 use crate::engine::ingest::{self, BadLineLimit, BadLinePolicy, IngestOptions, IngestReport, IngestStatus, Input};
 use crate::engine::sink::{ParquetSettings, RotationPolicy, parse_compression};
+use crate::engine::error::Error;
+use crate::engine::iceberg::append::TableTarget;
+use crate::engine::iceberg::catalog;
+use crate::engine::iceberg::table::CreateOptions;
 use crate::engine::storage::Location;
 use crate::engine::units::{parse_duration, parse_size};
 
@@ -34,8 +38,32 @@ pub struct IngestArgs {
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Destination: a local directory or s3://bucket/dir
-    #[arg(long, value_name = "DEST")]
-    pub to: String,
+    #[arg(long, value_name = "DEST", required_unless_present = "table", conflicts_with = "table")]
+    pub to: Option<String>,
+    /// Append to this Iceberg table (NAMESPACE.TABLE) of the catalog (--catalog) instead of writing files
+    #[arg(long, value_name = "TABLE", help_heading = "Iceberg")]
+    pub table: Option<String>,
+    /// Create the table (and its namespace) if it does not exist, with --schema or the inferred schema
+    #[arg(long, requires = "table", help_heading = "Iceberg")]
+    pub create: bool,
+    /// With --create: partition spec, e.g. "day(ts), bucket(16, id), truncate(4, name), region"
+    #[arg(long, value_name = "SPEC", requires = "create", help_heading = "Iceberg")]
+    pub partition_by: Option<String>,
+    /// With --create: sort order, e.g. "ts desc nulls last, id"
+    #[arg(long, value_name = "SPEC", requires = "create", help_heading = "Iceberg")]
+    pub sort_by: Option<String>,
+    /// With --create: identifier (primary key) columns, comma-separated
+    #[arg(long, value_name = "COLS", requires = "create", value_delimiter = ',', help_heading = "Iceberg")]
+    pub identifier: Vec<String>,
+    /// With --create: a table property K=V (repeatable)
+    #[arg(long, value_name = "K=V", requires = "create", value_parser = parse_property, help_heading = "Iceberg")]
+    pub property: Vec<(String, String)>,
+    /// Commit at least this often while input keeps arriving (same as --max-age for a table)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "table", help_heading = "Iceberg")]
+    pub commit_interval: Option<Duration>,
+    /// Most partition files open at once; past it the least recently used is finished and committed next
+    #[arg(long, default_value_t = 64, value_name = "N", requires = "table", help_heading = "Iceberg")]
+    pub max_open_files: usize,
     /// File name prefix: files are named PREFIX.{timestamp_millis}.{writer}-{seq}.parquet (may contain `/`)
     #[arg(long, default_value = "data", value_name = "NAME")]
     pub prefix: String,
@@ -95,6 +123,13 @@ pub struct IngestArgs {
     pub threads: Option<u64>,
 }
 
+fn parse_property(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got {text:?}")),
+    }
+}
+
 fn parse_bad_line_limit(text: &str) -> Result<BadLineLimit, String> {
     match text.strip_suffix('%') {
         Some(p) => match p.trim().parse::<f64>() {
@@ -143,11 +178,21 @@ impl IngestArgs {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(IngestOptions {
             inputs,
-            destination: Location::parse(&self.to)?,
+            destination: match &self.to {
+                Some(to) => Location::parse(to)?,
+                None => Location::Local(PathBuf::from(".")),
+            },
             prefix,
             schema,
             infer_rows: self.infer_rows.max(1),
-            rotation: RotationPolicy { max_rows: self.max_rows, max_bytes: self.max_bytes, max_age: self.max_age },
+            rotation: RotationPolicy {
+                max_rows: self.max_rows,
+                max_bytes: self.max_bytes,
+                max_age: match (self.max_age, self.commit_interval) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                },
+            },
             parquet: ParquetSettings {
                 compression: self.compression,
                 row_group_rows: self.row_group_rows as usize,
@@ -165,6 +210,7 @@ impl IngestArgs {
             part_size: self.part_size,
             decode_threads: self.threads.map_or(cores, |t| t as usize),
             stop: Arc::new(Default::default()),
+            table: None,
         })
     }
 }
@@ -172,14 +218,79 @@ impl IngestArgs {
 pub async fn run(args: IngestArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let mut opts = args.options()?;
     opts.s3 = ctx.s3.clone();
+    let what = match &args.table {
+        Some(name) => {
+            let target = table_target(&args, name, &opts, ctx).await?;
+            opts.destination = target.data_store_location()?;
+            opts.s3 = target.table.s3.clone();
+            opts.table = Some(target);
+            format!("table {name}")
+        }
+        None => args.to.clone().unwrap_or_default(),
+    };
     opts.stop = super::stop_on_signal("finishing the current file and uploads");
     let progress = Arc::new(render::TermProgress::new(ctx.progress));
-    let report = ingest::ingest(opts, progress).await.with_context(|| format!("ingest into {}", args.to))?;
+    let report = ingest::ingest(opts, progress).await.with_context(|| format!("ingest into {what}"))?;
     render::print_report(ctx.format, &report, table)?;
     Ok(ExitCode::from(match report.status {
         IngestStatus::Interrupted => exit::INTERRUPTED,
         _ => exit::OK,
     }))
+}
+
+/// Opens the catalog and the table (creating it with --create), and decides file sizes.
+async fn table_target(args: &IngestArgs, name: &str, opts: &IngestOptions, ctx: &Context) -> anyhow::Result<TableTarget> {
+    let ident = catalog::parse_table_ident(name)?;
+    let cat = catalog::open(&ctx.catalog, &ctx.s3).await?;
+    let table = match cat.load_table(&ident).await {
+        Ok(t) => {
+            if args.create {
+                tracing::info!("table {name} exists; --create has nothing to do");
+            }
+            t
+        }
+        Err(Error::Missing { what: "table", name: n, hint }) if !args.create => {
+            return Err(Error::Missing {
+                what: "table",
+                name: n,
+                hint: format!("{hint}; add --create (with --schema, or let the first lines decide) to create it"),
+            }
+            .into());
+        }
+        Err(Error::Missing { what: "table", .. }) => {
+            let schema = match (&opts.schema, opts.inputs.first()) {
+                (Some(s), _) => s.clone(),
+                (None, Some(Input::File(p))) => ingest::infer_file_schema(p, opts.infer_rows)?,
+                (None, _) => {
+                    return Err(Error::Config(
+                        "creating a table from stdin needs --schema (the schema cannot be inferred before the table \
+                         exists)"
+                            .into(),
+                    )
+                    .into());
+                }
+            };
+            let create = CreateOptions {
+                schema,
+                partition_by: args.partition_by.clone(),
+                sort_by: args.sort_by.clone(),
+                identifier: args.identifier.clone(),
+                properties: args.property.clone(),
+                format_version: 2,
+                location: None,
+            };
+            let t = crate::engine::iceberg::table::create(&*cat, &ident, &create).await?;
+            tracing::info!("created table {name} at {}", t.metadata.location());
+            t
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let props = table.metadata.properties();
+    let target_bytes = args
+        .max_bytes
+        .or_else(|| props.get("write.target-file-size-bytes").and_then(|v| v.parse().ok()))
+        .unwrap_or(512 << 20);
+    Ok(TableTarget { catalog: cat, table, branch: "main".into(), target_bytes, max_open_files: args.max_open_files.max(1) })
 }
 
 fn table(r: &IngestReport) -> String {

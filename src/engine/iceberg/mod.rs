@@ -6,3 +6,6 @@ pub mod catalog;
 pub mod io;
 pub mod commit;
 pub mod write;
+pub mod append;
+pub mod spec;
+pub mod table;

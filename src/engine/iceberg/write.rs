@@ -19,7 +19,6 @@ use parquet::file::metadata::ParquetMetaData;
 use parquet::file::statistics::Statistics;
 
 use crate::engine::error::{Error, Result};
-use crate::engine::format::encode::EncoderPool;
 use crate::engine::sink::{Namer, ParquetSettings, Position, RollingWriter, RotationPolicy, SealedFile};
 
 /// The Arrow schema NDJSON rows of a table are decoded into: the table's current schema with its field ids
@@ -92,13 +91,14 @@ impl Namer for DataFileNamer {
 pub struct FanOut {
     dir: PathBuf,
     settings: ParquetSettings,
-    pool: Arc<EncoderPool>,
     target_bytes: u64,
     commit: RotationPolicy,
     splitter: Option<RecordBatchPartitionSplitter>,
     writers: Vec<PartitionWriter>,
     max_open: usize,
     done: Vec<TableFile>,
+    /// Files of commit points returned to the caller, oldest first.
+    ready: std::collections::VecDeque<Vec<TableFile>>,
     rows: u64,
     opened: Option<Instant>,
     cursor: Position,
@@ -128,17 +128,16 @@ impl FanOut {
                 message: format!("cannot partition rows by the table's spec: {e}"),
             })?)
         };
-        let pool = EncoderPool::new(settings.encode_threads).map_err(|e| Error::io("start encoder threads", "", e))?;
         Ok(Self {
             dir,
             settings: settings.clone(),
-            pool: Arc::new(pool),
             target_bytes,
             commit,
             splitter,
             writers: Vec::new(),
             max_open: max_open.max(1),
             done: Vec::new(),
+            ready: Default::default(),
             rows: 0,
             opened: None,
             cursor: start,
@@ -171,14 +170,19 @@ impl FanOut {
             }
         }
         self.seq += 1;
-        let writer = RollingWriter::with_pool(
+        // An encoder pool serves one open file at a time: each partition's file gets its own (one thread when
+        // there are many partitions; the whole pool for an unpartitioned table).
+        let mut settings = self.settings.clone();
+        if self.splitter.is_some() {
+            settings.encode_threads = 1;
+        }
+        let writer = RollingWriter::new(
             self.dir.clone(),
-            &self.settings,
+            &settings,
             RotationPolicy { max_rows: None, max_bytes: Some(self.target_bytes), max_age: None },
             Box::new(DataFileNamer { path: path.to_string() }),
             self.cursor,
             &format!("{}-{}", self.temp_tag, self.seq),
-            self.pool.clone(),
         )?;
         self.writers.push(PartitionWriter {
             path: path.to_string(),
@@ -244,6 +248,7 @@ impl FanOut {
             return Ok(None);
         }
         let bytes: u64 = self.done.iter().map(|f| f.sealed.bytes).sum();
+        self.ready.push_back(std::mem::take(&mut self.done));
         let marker = SealedFile {
             temp_path: PathBuf::new(),
             key: String::new(),
@@ -258,16 +263,16 @@ impl FanOut {
         Ok(Some(marker))
     }
 
-    /// The files of the commit point just returned.
+    /// The files of the oldest commit point returned and not yet taken.
     pub fn take_files(&mut self) -> Vec<TableFile> {
-        std::mem::take(&mut self.done)
+        self.ready.pop_front().unwrap_or_default()
     }
 
     pub fn discard(&mut self) {
         for mut w in std::mem::take(&mut self.writers) {
             w.writer.discard();
         }
-        for f in std::mem::take(&mut self.done) {
+        for f in std::mem::take(&mut self.done).into_iter().chain(self.ready.drain(..).flatten()) {
             let _ = std::fs::remove_file(&f.sealed.temp_path);
         }
     }

@@ -17,6 +17,8 @@ use serde::Serialize;
 
 use crate::engine::error::{Error, Result};
 use crate::engine::failpoint;
+use crate::engine::iceberg::append::{CommitInfo, TableCommitter, TableTarget};
+use crate::engine::iceberg::write::{FanOut, TableFile};
 use crate::engine::journal::{Consumed, Covered, InputFingerprint, Journal, Record};
 use crate::engine::ndjson::{LineDecoder, infer_schema_labelled};
 use crate::engine::progress::Progress;
@@ -77,6 +79,9 @@ pub struct IngestOptions {
     pub decode_threads: usize,
     /// Set from outside (a signal) to finish the current file and stop.
     pub stop: Arc<AtomicBool>,
+    /// Append to an Iceberg table instead of publishing files under `destination`/`prefix` (then
+    /// `destination` is the table's data location).
+    pub table: Option<TableTarget>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -114,6 +119,12 @@ pub struct IngestReport {
     pub elapsed_ms: u64,
     pub rows_per_sec: f64,
     pub schema: serde_json::Value,
+    /// `ns.table` for an Iceberg destination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// The Iceberg commits this run made, in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits: Option<Vec<CommitInfo>>,
 }
 
 const CHUNK_BYTES: usize = 2 << 20;
@@ -191,11 +202,24 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         None => None,
     };
     let mut schema = opts.schema.clone();
+    if let Some(t) = &opts.table {
+        let table_schema = crate::engine::iceberg::write::decode_schema(&t.table.name(), t.table.metadata.current_schema())?;
+        if let Some(given) = &opts.schema {
+            check_schema_matches_table(&t.table.name(), given, &table_schema)?;
+        }
+        schema = Some(table_schema);
+    }
     let mut schema_recorded = false;
     if let (Some(jp), Some(j)) = (&journal_path, journal.as_mut()) {
         let mut rec = Journal::recover(jp)?;
         if opts.restart {
-            let present = present_files(&*store, rec.done_keys.iter().chain(rec.pending.iter().map(|p| &p.0)), usize::MAX).await?;
+            let present = match &opts.table {
+                Some(t) => committed_ids(t, rec.done_keys.iter().chain(rec.pending.iter().map(|p| &p.key))).await?,
+                None => {
+                    present_files(&*store, rec.done_keys.iter().chain(rec.pending.iter().map(|p| &p.key)), usize::MAX)
+                        .await?
+                }
+            };
             if !present.is_empty() && !opts.force {
                 return Err(Error::Config(format!(
                     "--restart would write the rows of these inputs a second time: {} file(s) of the earlier run are \
@@ -210,8 +234,19 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         }
         let mut spans = rec.done.clone();
         let mut consumed = rec.consumed.clone();
-        for (key, s, e, c) in &rec.pending {
-            if store.head(key).await?.is_some() {
+        for p in &rec.pending {
+            let (key, s, e, c) = (&p.key, &p.start, &p.end, &p.consumed);
+            if let (Some(t), Some(id)) = (&opts.table, key.strip_prefix("commit:")) {
+                // An Iceberg commit landed iff its id is on the branch; else its files are garbage.
+                if crate::engine::iceberg::append::landed(t, id).await? {
+                    tracing::info!("commit {id} of an earlier attempt landed in {}", t.table.name());
+                    spans.push((*s, *e));
+                    consumed.extend(c);
+                } else {
+                    tracing::info!("commit {id} of an earlier attempt did not land; its rows are read again");
+                    crate::engine::iceberg::append::delete_files(&*store, t, &p.files).await?;
+                }
+            } else if store.head(key).await?.is_some() {
                 spans.push((*s, *e));
                 consumed.extend(c);
             } else {
@@ -224,7 +259,10 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         }
         // The part of each input that earlier attempts consumed must be unchanged; what follows may differ.
         let grown = rec.inputs.is_some() && verify_consumed(&opts.inputs, &consumed, jp)?;
-        if let Some(prev) = &rec.schema {
+        if opts.table.is_some() {
+            // The table's current schema governs (checked against any --schema above).
+            schema_recorded = true;
+        } else if let Some(prev) = &rec.schema {
             let prev = crate::engine::schema::parse_schema(&prev.to_string())
                 .map_err(|e| Error::Config(format!("journal {}: unreadable schema: {e}", jp.display())))?;
             match &opts.schema {
@@ -244,7 +282,7 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
             schema_recorded = true;
         }
         if rec.complete && !grown {
-            if !rec.done_keys.is_empty() && present_files(&*store, rec.done_keys.iter(), 1).await?.is_empty() {
+            if opts.table.is_none() && !rec.done_keys.is_empty() && present_files(&*store, rec.done_keys.iter(), 1).await?.is_empty() {
                 tracing::warn!(
                     "the journal says these inputs were already ingested into {} file(s), but none of them is at {} any \
                      more (deleted, moved or compacted away); nothing was ingested again",
@@ -267,6 +305,7 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
     // Where in-progress files are written: next to their final place locally, in a staging dir for S3.
     let staging_root = opts.state_dir.join("staging");
     let (work_dir, final_dir) = match &opts.destination {
+        _ if opts.table.is_some() => (staging_root.join(&run_tag), None),
         Location::Local(root) => {
             let folder = match opts.prefix.rfind('/') {
                 Some(i) => root.join(&opts.prefix[..i]),
@@ -355,9 +394,9 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
     drop(dec_tx);
 
     // --- publishing: local rename, or background uploads
-    let shared = Arc::new(Shared { files: Mutex::new(Vec::new()), error: Mutex::new(None) });
+    let shared = Arc::new(Shared { files: Mutex::new(Vec::new()), error: Mutex::new(None), commits: Default::default() });
     let journal_arc = Arc::new(Mutex::new(journal.take()));
-    let (up_tx, uploader) = if final_dir.is_none() {
+    let (up_tx, uploader) = if final_dir.is_none() && opts.table.is_none() {
         let (tx, rx) = tokio::sync::mpsc::channel::<(u64, SealedFile)>(opts.upload_concurrency.max(1));
         let task = tokio::spawn(upload_sealed(
             rx,
@@ -391,7 +430,18 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         schema_recorded,
         max_bad_lines: opts.max_bad_lines.clone(),
         names: names.clone(),
+        committer: opts.table.as_ref().map(|t| TableCommitter {
+            target: t.clone(),
+            store: store.clone(),
+            runtime: tokio::runtime::Handle::current(),
+            schema_id: t.table.metadata.current_schema_id(),
+            spec_id: t.table.metadata.default_partition_spec_id(),
+            part_size: opts.part_size,
+            commits: vec![],
+        }),
+        summary_names: opts.inputs.iter().map(Input::name).collect(),
     };
+    let commits = shared.commits.clone();
     let writer = tokio::task::spawn_blocking(move || write_files(writer_setup, dec_rx));
     let outcome = match writer.await {
         Ok(r) => r,
@@ -506,6 +556,8 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         elapsed_ms: elapsed.as_millis() as u64,
         rows_per_sec: if elapsed.as_secs_f64() > 0.0 { (rows as f64 / elapsed.as_secs_f64()).round() } else { 0.0 },
         schema: schema.map(|s| crate::engine::schema::schema_to_json(&s)).unwrap_or(serde_json::Value::Null),
+        table: opts.table.as_ref().map(|t| t.table.name()),
+        commits: opts.table.as_ref().map(|_| commits.lock().map(|g| g.clone()).unwrap_or_default()),
     })
 }
 
@@ -526,12 +578,17 @@ impl IngestReport {
             elapsed_ms: started.elapsed().as_millis() as u64,
             rows_per_sec: 0.0,
             schema: serde_json::Value::Null,
+            table: opts.table.as_ref().map(|t| t.table.name()),
+            commits: opts.table.as_ref().map(|_| vec![]),
         }
     }
 }
 
 fn state_key(opts: &IngestOptions, inputs: &[InputFingerprint]) -> String {
-    let mut id = format!("{}\n{}\n", opts.destination, opts.prefix);
+    let mut id = match &opts.table {
+        Some(t) => format!("iceberg:{}:{}\n{}\n", t.catalog.name(), t.table.name(), t.branch),
+        None => format!("{}\n{}\n", opts.destination, opts.prefix),
+    };
     for i in inputs {
         id.push_str(&i.path);
         id.push('\n');
@@ -1070,6 +1127,7 @@ fn decode_one(
 struct Shared {
     files: Mutex<Vec<WrittenFile>>,
     error: Mutex<Option<Error>>,
+    commits: Arc<Mutex<Vec<CommitInfo>>>,
 }
 
 struct WriterSetup {
@@ -1092,6 +1150,9 @@ struct WriterSetup {
     schema_recorded: bool,
     max_bad_lines: Option<BadLineLimit>,
     names: Arc<Vec<String>>,
+    /// The Iceberg commit step, for a table destination.
+    committer: Option<TableCommitter>,
+    summary_names: Vec<String>,
 }
 
 /// Fingerprints the bytes of the current input in order, as the writer consumes chunks.
@@ -1157,7 +1218,11 @@ fn written(location: &Location, s: &SealedFile) -> WrittenFile {
 
 impl WriterSetup {
     /// Makes a sealed file visible: journal `pending`, rename (local) or hand to the uploader, journal `done`.
-    fn publish(&mut self, s: SealedFile, consumed: Consumed) -> Result<()> {
+    fn publish(&mut self, s: SealedFile, consumed: Consumed, sink: &mut Sink) -> Result<()> {
+        if let Sink::Table(fan) = sink {
+            let files = fan.take_files();
+            return self.commit_table(s, consumed, files);
+        }
         let seq = self.next_seq;
         self.next_seq += 1;
         failpoint::hit("ingest.after_seal");
@@ -1171,6 +1236,7 @@ impl WriterSetup {
                 rows: s.rows,
                 bytes: s.bytes,
                 consumed: Some(consumed),
+                files: vec![],
             },
         )?;
         failpoint::hit("ingest.after_pending");
@@ -1199,14 +1265,30 @@ impl WriterSetup {
 }
 
 fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
-    let mut rolling = RollingWriter::new(
-        w.work_dir.clone(),
-        &w.parquet,
-        w.rotation.clone(),
-        Box::new(FileNamer::new(&w.prefix)),
-        (0, 1),
-        &w.run_tag,
-    )?;
+    let mut rolling = match &w.committer {
+        Some(c) => {
+            let m = &c.target.table.metadata;
+            Sink::Table(Box::new(FanOut::new(
+                w.work_dir.clone(),
+                &w.parquet,
+                c.target.target_bytes,
+                RotationPolicy { max_rows: w.rotation.max_rows, max_bytes: None, max_age: w.rotation.max_age },
+                m.current_schema().clone(),
+                m.default_partition_spec().clone(),
+                c.target.max_open_files,
+                (0, 1),
+                &w.run_tag,
+            )?))
+        }
+        None => Sink::Files(Box::new(RollingWriter::new(
+            w.work_dir.clone(),
+            &w.parquet,
+            w.rotation.clone(),
+            Box::new(FileNamer::new(&w.prefix)),
+            (0, 1),
+            &w.run_tag,
+        )?)),
+    };
     let mut dead_file = match &w.on_error {
         BadLinePolicy::DeadLetter(p) => {
             if let Some(d) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -1233,7 +1315,7 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
                         Ok(m) => Some(m),
                         Err(RecvTimeoutError::Timeout) => {
                             if let Some(s) = rolling.seal()? {
-                                w.publish(s, hash.now())?;
+                                w.publish(s, hash.now(), &mut rolling)?;
                             }
                             continue;
                         }
@@ -1288,7 +1370,7 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
                 if let Some(b) = &d.batch {
                     for s in rolling.write(b, d.input, &d.lines)? {
                         let c = hash.at(s.end, &d);
-                        w.publish(s, c)?;
+                        w.publish(s, c, &mut rolling)?;
                     }
                     failpoint::hit("ingest.mid_file");
                 }
@@ -1297,7 +1379,7 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
                     rolling.advance((d.input, d.end_line));
                     if let Some(s) = rolling.seal()? {
                         let c = hash.at(s.end, &d);
-                        w.publish(s, c)?;
+                        w.publish(s, c, &mut rolling)?;
                     }
                     return Err(e);
                 }
@@ -1313,7 +1395,7 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
             });
         }
         if let Some(s) = rolling.seal()? {
-            w.publish(s, hash.now())?;
+            w.publish(s, hash.now(), &mut rolling)?;
         }
         if started_input && !w.stop.load(Ordering::SeqCst) {
             journal_append(&w.journal, &Record::InputEnd(hash.now()))?;
@@ -1331,6 +1413,153 @@ fn write_files(mut w: WriterSetup, rx: Receiver<Decoded>) -> Result<Counts> {
         return Err(e);
     }
     Ok(counts)
+}
+
+/// The writer's output: rolling files under a prefix, or a partition fan-out feeding Iceberg commits.
+enum Sink {
+    Files(Box<RollingWriter>),
+    Table(Box<FanOut>),
+}
+
+impl Sink {
+    fn deadline(&self) -> Option<Instant> {
+        match self {
+            Sink::Files(r) => r.deadline(),
+            Sink::Table(f) => f.deadline(),
+        }
+    }
+    fn write(&mut self, b: &RecordBatch, input: u32, lines: &[u64]) -> Result<Vec<SealedFile>> {
+        match self {
+            Sink::Files(r) => r.write(b, input, lines),
+            Sink::Table(f) => f.write(b, input, lines),
+        }
+    }
+    fn seal(&mut self) -> Result<Option<SealedFile>> {
+        match self {
+            Sink::Files(r) => r.seal(),
+            Sink::Table(f) => f.seal(),
+        }
+    }
+    fn advance(&mut self, end: Position) {
+        match self {
+            Sink::Files(r) => r.advance(end),
+            Sink::Table(f) => f.advance(end),
+        }
+    }
+    fn discard(&mut self) {
+        match self {
+            Sink::Files(r) => r.discard(),
+            Sink::Table(f) => f.discard(),
+        }
+    }
+}
+
+impl WriterSetup {
+    /// An Iceberg commit point: journal `pending` (commit id, span, data file paths), place the files, commit
+    /// one `append` snapshot, journal `done`.
+    fn commit_table(&mut self, s: SealedFile, consumed: Consumed, files: Vec<TableFile>) -> Result<()> {
+        let Some(committer) = self.committer.as_mut() else {
+            return Err(Error::Internal { worker: "writer".into(), message: "table commit without a table".into() });
+        };
+        if files.is_empty() {
+            return Ok(());
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let commit_id = uuid::Uuid::new_v4().to_string();
+        journal_append(
+            &self.journal,
+            &Record::Pending {
+                seq,
+                key: format!("commit:{commit_id}"),
+                start: s.start,
+                end: s.end,
+                rows: s.rows,
+                bytes: s.bytes,
+                consumed: Some(consumed),
+                files: committer.paths(&files),
+            },
+        )?;
+        failpoint::hit("iceberg.after_pending");
+        let names = &self.summary_names;
+        let name = |p: Position| format!("{}:{}", names.get(p.0 as usize).cloned().unwrap_or_default(), p.1);
+        let mut summary = BTreeMap::new();
+        summary.insert("prestige.input-start".to_string(), name(s.start));
+        summary.insert("prestige.input-end".to_string(), name(s.end));
+        let root = committer.target.data_location();
+        let written: Vec<WrittenFile> = files
+            .iter()
+            .map(|f| WrittenFile {
+                location: format!("{root}/{}", f.relative),
+                key: f.relative.clone(),
+                rows: f.sealed.rows,
+                bytes: f.sealed.bytes,
+                timestamp_ms: f.sealed.timestamp_ms,
+                timestamp: chrono::DateTime::from_timestamp_millis(f.sealed.timestamp_ms)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let info = committer.commit(&commit_id, files, summary)?.clone();
+        journal_append(&self.journal, &Record::Done { seq })?;
+        if let Ok(mut f) = self.shared.files.lock() {
+            f.extend(written);
+        }
+        if let Ok(mut c) = self.shared.commits.lock() {
+            c.push(info);
+        }
+        Ok(())
+    }
+}
+
+/// Refuses a `--schema` that contradicts the table's: each of its columns must be a table column of the same
+/// type (it may name fewer columns).
+fn check_schema_matches_table(table: &str, given: &SchemaRef, table_schema: &SchemaRef) -> Result<()> {
+    for f in given.fields() {
+        match table_schema.field_with_name(f.name()) {
+            Err(_) => {
+                return Err(Error::Config(format!(
+                    "--schema contradicts table {table}: it has no column {:?} (drop --schema: an existing table's \
+                     schema is used)",
+                    f.name()
+                )));
+            }
+            Ok(t) if !same_type(f.data_type(), t.data_type()) => {
+                return Err(Error::Config(format!(
+                    "--schema contradicts table {table}: column {:?} is {} there, {} in the schema file",
+                    f.name(),
+                    t.data_type(),
+                    f.data_type()
+                )));
+            }
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Types equal up to field metadata (field ids) and the nullability of children.
+fn same_type(a: &arrow::datatypes::DataType, b: &arrow::datatypes::DataType) -> bool {
+    use arrow::datatypes::DataType as D;
+    match (a, b) {
+        (D::List(x), D::List(y)) => same_type(x.data_type(), y.data_type()),
+        (D::Struct(x), D::Struct(y)) => {
+            x.len() == y.len()
+                && x.iter().zip(y.iter()).all(|(p, q)| p.name() == q.name() && same_type(p.data_type(), q.data_type()))
+        }
+        (D::Timestamp(u1, z1), D::Timestamp(u2, z2)) => u1 == u2 && z1.is_some() == z2.is_some(),
+        _ => a == b,
+    }
+}
+
+/// The commit ids among `keys` (`commit:{id}`) that are on the table's branch.
+async fn committed_ids<'a>(t: &TableTarget, keys: impl Iterator<Item = &'a String>) -> Result<Vec<String>> {
+    let table = t.catalog.load_table(&t.table.ident).await?;
+    Ok(keys
+        .filter_map(|k| k.strip_prefix("commit:"))
+        .filter(|id| crate::engine::iceberg::commit::find_commit(&table.metadata, &t.branch, id, None).is_some())
+        .map(|id| format!("commit {id}"))
+        .collect())
 }
 
 async fn upload_sealed(
@@ -1440,4 +1669,30 @@ pub fn default_state_dir() -> PathBuf {
         Some(h) => Path::new(&h).join(".local/state/prestige"),
         None => std::env::temp_dir().join("prestige-state"),
     }
+}
+
+/// Infers a schema from the first `rows` JSON-object lines of a file input (decompressed as ingest would),
+/// for creating a table before the pipeline starts.
+pub fn infer_file_schema(path: &Path, rows: usize) -> Result<SchemaRef> {
+    let input = Input::File(path.to_path_buf());
+    let (reader, _) = open_input(&input)?;
+    let mut held = Vec::new();
+    let mut buf = std::io::BufReader::new(reader);
+    let mut data = Vec::new();
+    let mut line = Vec::new();
+    let mut n = 0;
+    while n < rows {
+        line.clear();
+        let got = std::io::BufRead::read_until(&mut buf, b'\n', &mut line).map_err(|e| Error::io("read", path, e))?;
+        if got == 0 {
+            break;
+        }
+        data.extend_from_slice(&line);
+        n += 1;
+    }
+    held.push((0u32, 1u64, data, 0u64));
+    infer_from(&held, rows, &[input.name()])?.ok_or_else(|| Error::BadInput {
+        file: input.name(),
+        message: "empty input: no line to infer a schema from; pass --schema to create the table".into(),
+    })
 }

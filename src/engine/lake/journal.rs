@@ -60,6 +60,10 @@ pub enum Record {
         /// The input bytes up to `end`.
         #[serde(default)]
         consumed: Option<Consumed>,
+        /// For an Iceberg commit (`key` = `commit:{id}`): the data files it adds, deleted on resume when the
+        /// commit provably did not land.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        files: Vec<String>,
     },
     Done { seq: u64 },
     /// Every byte of an input was read (and each of its lines either written, skipped or dead-lettered, or
@@ -79,11 +83,22 @@ pub struct Recovered {
     /// Fingerprints of consumed input: of done files' ends and of inputs read to the end.
     pub consumed: Vec<Consumed>,
     pub schema: Option<serde_json::Value>,
-    /// Files whose landing is unknown: (key, start, end, consumed input up to end).
-    pub pending: Vec<(String, Position, Position, Option<Consumed>)>,
+    /// Files (or Iceberg commits) whose landing is unknown.
+    pub pending: Vec<PendingEntry>,
     pub next_seq: u64,
     /// Tags of earlier attempts, whose leftover in-progress files may be removed.
     pub attempts: Vec<String>,
+}
+
+/// A `pending` record without its `done`.
+#[derive(Debug, Clone)]
+pub struct PendingEntry {
+    pub key: String,
+    pub start: Position,
+    pub end: Position,
+    /// The input consumed up to `end`.
+    pub consumed: Option<Consumed>,
+    pub files: Vec<String>,
 }
 
 pub struct Journal {
@@ -119,15 +134,15 @@ impl Journal {
                 Record::Run { inputs, .. } => {
                     r.inputs.get_or_insert(inputs);
                 }
-                Record::Pending { seq, key, start, end, consumed, .. } => {
+                Record::Pending { seq, key, start, end, consumed, files, .. } => {
                     r.next_seq = r.next_seq.max(seq + 1);
-                    pending.insert(seq, (key, start, end, consumed));
+                    pending.insert(seq, PendingEntry { key, start, end, consumed, files });
                 }
                 Record::Done { seq } => {
-                    if let Some((key, s, e, c)) = pending.remove(&seq) {
-                        r.done.push((s, e));
-                        r.done_keys.push(key);
-                        r.consumed.extend(c);
+                    if let Some(p) = pending.remove(&seq) {
+                        r.done.push((p.start, p.end));
+                        r.done_keys.push(p.key);
+                        r.consumed.extend(p.consumed);
                     }
                 }
                 Record::InputEnd(c) => r.consumed.push(c),
@@ -244,10 +259,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("j");
         let mut j = Journal::open_locked(&p).unwrap();
-        j.append(&Record::Pending { seq: 0, key: "a".into(), start: (0, 1), end: (0, 10), rows: 9, bytes: 1, consumed: None })
+        j.append(&Record::Pending { seq: 0, key: "a".into(), start: (0, 1), end: (0, 10), rows: 9, bytes: 1, consumed: None, files: vec![] })
             .unwrap();
         j.append(&Record::Done { seq: 0 }).unwrap();
-        j.append(&Record::Pending { seq: 1, key: "b".into(), start: (0, 10), end: (0, 20), rows: 9, bytes: 1, consumed: None })
+        j.append(&Record::Pending { seq: 1, key: "b".into(), start: (0, 10), end: (0, 20), rows: 9, bytes: 1, consumed: None, files: vec![] })
             .unwrap();
         std::fs::OpenOptions::new().append(true).open(&p).unwrap().write_all(b"{\"t\":\"do").unwrap();
         let r = Journal::recover(&p).unwrap();
