@@ -71,7 +71,7 @@ _prestige() {
 
     case "${cmd}" in
         prestige)
-            opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version ingest upload compact scan watch completions generate-assets help"
+            opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version ingest upload compact scan watch completions generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -93,6 +93,14 @@ _prestige() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -101,7 +109,7 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__compact)
-            opts="-v -q -h -V --bucket --prefix --start --end --target-bytes --compression --row-group-size --include-compacted --keep-originals --deduplicate --dedup-key --order-by --dedup-memory --plan --lock-ttl --break-lock --state-dir --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version"
+            opts="-v -q -h -V --bucket --prefix --start --end --target-bytes --compression --row-group-size --include-compacted --keep-originals --deduplicate --dedup-key --order-by --dedup-memory --plan --lock-ttl --break-lock --state-dir --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -171,6 +179,14 @@ _prestige() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -179,7 +195,7 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__completions)
-            opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version bash elvish fish powershell zsh"
+            opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -198,6 +214,14 @@ _prestige() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -209,7 +233,7 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__generate__subcmd__assets)
-            opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version"
+            opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -228,6 +252,14 @@ _prestige() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -365,13 +397,41 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__ingest)
-            opts="-v -q -h -V --to --prefix --schema --infer-rows --max-rows --max-bytes --max-age --compression --row-group-rows --on-error --dead-letter --max-line-bytes --state-dir --restart --force --max-bad-lines --upload-concurrency --part-size --threads --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version"
+            opts="-v -q -h -V --to --table --create --partition-by --sort-by --identifier --property --commit-interval --max-open-files --prefix --schema --infer-rows --max-rows --max-bytes --max-age --compression --row-group-rows --on-error --dead-letter --max-line-bytes --state-dir --restart --force --max-bad-lines --upload-concurrency --part-size --threads --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --table)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --partition-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identifier)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --property)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --commit-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-open-files)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -455,6 +515,14 @@ _prestige() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -463,7 +531,7 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__scan)
-            opts="-c -w -n -o -v -q -h -V --prefix --start --end --columns --where --limit --out --schema --count --stats --concurrency --batch-size --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version"
+            opts="-c -w -n -o -v -q -h -V --prefix --start --end --columns --where --limit --out --schema --count --stats --concurrency --batch-size --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -537,6 +605,14 @@ _prestige() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -545,7 +621,7 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__upload)
-            opts="-v -q -h -V --to --part-size --concurrency --skip-existing --remove-source --plan --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version"
+            opts="-v -q -h -V --to --part-size --concurrency --skip-existing --remove-source --plan --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -579,6 +655,14 @@ _prestige() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -587,7 +671,7 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__watch)
-            opts="-v -q -h -V --prefix --interval --lookback --start-after --state --safety-window --include-compacted --once --exec --format --verbose --quiet --no-progress --endpoint-url --region --profile --help --version"
+            opts="-v -q -h -V --prefix --interval --lookback --start-after --state --safety-window --include-compacted --once --exec --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -634,6 +718,14 @@ _prestige() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_prestige_global_optspecs
-    string join \n format= v/verbose q/quiet no-progress endpoint-url= region= profile= h/help V/version
+    string join \n format= v/verbose q/quiet no-progress endpoint-url= region= profile= catalog= warehouse= h/help V/version
 end
 
 function __fish_prestige_needs_command
@@ -32,6 +32,8 @@ parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_needs_command" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_needs_command" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_needs_command" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_needs_command" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_needs_command" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
 complete -c prestige -n "__fish_prestige_needs_command" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
 complete -c prestige -n "__fish_prestige_needs_command" -s q -l quiet -d 'Only errors on stderr'
 complete -c prestige -n "__fish_prestige_needs_command" -l no-progress -d 'Never show progress bars'
@@ -46,6 +48,13 @@ complete -c prestige -n "__fish_prestige_needs_command" -f -a "completions" -d '
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "generate-assets" -d 'Write completions and man pages into a directory (used to refresh completions/ and man/)'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l to -d 'Destination: a local directory or s3://bucket/dir' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l table -d 'Append to this Iceberg table (NAMESPACE.TABLE) of the catalog (--catalog) instead of writing files' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l partition-by -d 'With --create: partition spec, e.g. "day(ts), bucket(16, id), truncate(4, name), region"' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l sort-by -d 'With --create: sort order, e.g. "ts desc nulls last, id"' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l identifier -d 'With --create: identifier (primary key) columns, comma-separated' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l property -d 'With --create: a table property K=V (repeatable)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l commit-interval -d 'Commit at least this often while input keeps arriving (same as --max-age for a table)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l max-open-files -d 'Most partition files open at once; past it the least recently used is finished and committed next' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l prefix -d 'File name prefix: files are named PREFIX.{timestamp_millis}.{writer}-{seq}.parquet (may contain `/`)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l schema -d 'Schema file (JSON, see README); without it the schema is inferred from the first lines' -r -F
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l infer-rows -d 'Lines used to infer the schema when --schema is not given' -r
@@ -72,6 +81,9 @@ parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l create -d 'Create the table (and its namespace) if it does not exist, with --schema or the inferred schema'
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l restart -d 'Forget an earlier run of the same inputs and ingest them again from the start; refused while files of that run are still at the destination (their rows would be written twice) unless --force is given'
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l force -d 'With --restart: start over even though files of the earlier run are still at the destination'
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
@@ -90,6 +102,8 @@ parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_using_subcommand upload" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand upload" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand upload" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand upload" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand upload" -l skip-existing -d 'Skip objects that already exist with the same size and checksum'
 complete -c prestige -n "__fish_prestige_using_subcommand upload" -l remove-source -d 'Delete each local file once its upload is verified'
 complete -c prestige -n "__fish_prestige_using_subcommand upload" -l plan -d 'Show what would be uploaded without uploading'
@@ -118,6 +132,8 @@ parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand compact" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l include-compacted -d 'Also recompact earlier outputs (.c.parquet)'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l keep-originals -d 'Keep the originals (marked with PREFIX.….parquet.processed so they are not compacted again)'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l deduplicate -d 'Remove rows that are exact duplicates across the whole window (the oldest copy is kept)'
@@ -145,6 +161,8 @@ parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -l schema -d 'Print the unified schema of the selected files instead of rows'
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -l count -d 'Print only the number of matching rows'
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -l stats -d 'At the end, print what was read (files and row groups pruned, bytes read) as one JSON line on stderr'
@@ -168,6 +186,8 @@ parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_using_subcommand watch" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand watch" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand watch" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand watch" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand watch" -l include-compacted -d 'Also emit compaction outputs (.c.parquet); their rows were already delivered through the originals'
 complete -c prestige -n "__fish_prestige_using_subcommand watch" -l once -d 'Poll once and exit (for cron)'
 complete -c prestige -n "__fish_prestige_using_subcommand watch" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
@@ -183,6 +203,8 @@ parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_using_subcommand completions" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand completions" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand completions" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand completions" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand completions" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
 complete -c prestige -n "__fish_prestige_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
 complete -c prestige -n "__fish_prestige_using_subcommand completions" -l no-progress -d 'Never show progress bars'
@@ -196,6 +218,8 @@ parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s q -l quiet -d 'Only errors on stderr'
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l no-progress -d 'Never show progress bars'
