@@ -303,6 +303,11 @@ fn is_uri(s: &str) -> bool {
 /// The database file of a SQLAlchemy SQLite URI: `sqlite:////abs/path.db` → `/abs/path.db`,
 /// `sqlite:///relative.db` → `relative.db` (against the working directory).
 pub fn sqlite_path(uri: &str) -> Result<PathBuf> {
+    if uri.starts_with("sqlite://") && !uri.starts_with("sqlite:///") {
+        return Err(Error::Config(format!(
+            "{uri}: expected sqlite:////absolute/path.db or sqlite:///relative/path.db"
+        )));
+    }
     let rest = uri
         .strip_prefix("sqlite:///")
         .or_else(|| uri.strip_prefix("sqlite:"))
