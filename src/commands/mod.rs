@@ -5,6 +5,8 @@ pub mod compact;
 pub mod ingest;
 pub mod render;
 pub mod scan;
+pub mod snapshot;
+pub mod table;
 pub mod upload;
 pub mod watch;
 
@@ -89,6 +91,10 @@ pub enum Command {
     Scan(scan::ScanArgs),
     /// Poll a local directory or S3 prefix and print one NDJSON event per new file
     Watch(watch::WatchArgs),
+    /// Iceberg tables: list, show, create, drop, set properties
+    Table(table::TableArgs),
+    /// Iceberg snapshots: list a branch's snapshots, show one, list refs
+    Snapshot(snapshot::SnapshotArgs),
     /// Print a shell completion script
     Completions(assets::CompletionsArgs),
     /// Write completions and man pages into a directory (used to refresh completions/ and man/)
@@ -263,6 +269,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compact(a) => compact::run(a, &ctx).await,
         Command::Scan(a) => scan::run(a, &ctx).await,
         Command::Watch(a) => watch::run(a, &ctx).await,
+        Command::Table(a) => table::run(a, &ctx).await,
+        Command::Snapshot(a) => snapshot::run(a, &ctx).await,
         Command::Completions(a) => assets::completions(a),
         Command::GenerateAssets(a) => assets::generate(a),
     }

@@ -1,5 +1,6 @@
-//! `prestige scan`: read Parquet files or S3 objects with a projection, a SQL filter and a limit; print the rows
-//! (table, JSON, NDJSON, CSV or Parquet), the unified schema, or the row count.
+//! `prestige scan`: read Parquet files or S3 objects — or an Iceberg table (`--table`, at a snapshot, ref, time
+//! or as the rows appended between two snapshots) — with a projection, a SQL filter and a limit; print the rows
+//! (table, JSON, NDJSON, CSV or Parquet), the schema, or the row count.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -17,8 +18,10 @@ use clap::Args;
 use super::render::{self, Format};
 use super::{Context, exit};
 use crate::engine::error::Error;
+use crate::engine::iceberg::catalog::{self, parse_table_ident};
+use crate::engine::iceberg::scan::{self as table_scan, SnapshotChoice, TableScanOptions};
 use crate::engine::progress::Progress;
-use crate::engine::scan::{self, ScanOptions, ScanPlan};
+use crate::engine::scan::{self, ScanOptions};
 use crate::engine::schema::schema_to_json;
 use crate::engine::units::parse_time;
 
@@ -26,15 +29,43 @@ use crate::engine::units::parse_time;
 #[command(after_long_help = "Examples:\n  prestige scan ./lake --prefix events --where \"status = 'error'\" --limit 20\n  \
 prestige scan s3://bucket/raw --prefix events --start 1h --columns id,ts,geo.country --format csv\n  \
 prestige scan 'out/*.parquet' --where \"ts >= TIMESTAMP '2024-05-01 00:00:00' AND id IN (1, 2)\" --count\n  \
-prestige scan ./lake --schema\n\n\
+prestige scan ./lake --schema\n  \
+prestige scan --table logs.events --where \"level = 'error'\" --columns ts,msg --at-timestamp 2h\n  \
+prestige scan --table logs.events --since-snapshot 6147 --until-snapshot 8811 --format ndjson\n\n\
 --where takes a SQL condition: = <> < <= > >=, AND, OR, NOT, IN (...), BETWEEN, IS [NOT] NULL, [NOT] LIKE,\n\
 ILIKE; literals: numbers, 'strings', true/false, NULL, DATE '2024-05-01', TIMESTAMP '2024-05-01 12:00:00'\n\
 (a plain string compared with a date or timestamp column is read as one). It is checked against row-group\n\
-statistics and page indexes first, so data that cannot match is never read.")]
+statistics and page indexes first, so data that cannot match is never read.\n\n\
+With --table, rows come from an Iceberg table in --catalog: the current snapshot, or --snapshot-id, --ref,\n\
+--at-timestamp (the snapshot current on main then, from the table's snapshot log), or the rows appended by\n\
+`append` snapshots after --since-snapshot up to --until-snapshot (an overwrite or delete snapshot in that\n\
+range is an error). Position and equality deletes are applied; tables with v3 deletion vectors are refused.\n\
+--where prunes partitions, manifests and files through Iceberg's statistics and is then applied exactly.\n\
+An unknown table, snapshot or ref exits 5; --at-timestamp before the first snapshot exits 2.")]
 pub struct ScanArgs {
     /// Parquet files, directories, glob patterns ('data/*.parquet'), s3://bucket/key.parquet or s3://bucket/dir
-    #[arg(value_name = "LOCATION", required = true)]
+    #[arg(value_name = "LOCATION", required_unless_present = "table")]
     pub locations: Vec<String>,
+    /// Read an Iceberg table (NAMESPACE.NAME in --catalog) instead of Parquet files
+    #[arg(long, value_name = "TABLE", conflicts_with_all = ["locations", "prefix"], help_heading = "Iceberg")]
+    pub table: Option<String>,
+    /// With --table: read this snapshot (`prestige snapshot list TABLE` shows them)
+    #[arg(long, value_name = "ID", requires = "table", allow_negative_numbers = true, help_heading = "Iceberg")]
+    pub snapshot_id: Option<i64>,
+    /// With --table: read the snapshot a branch or tag points at
+    #[arg(long = "ref", value_name = "NAME", requires = "table", conflicts_with = "snapshot_id", help_heading = "Iceberg")]
+    pub ref_name: Option<String>,
+    /// With --table: read the snapshot that was current on main at TIME (RFC 3339, epoch s/ms, or a duration
+    /// ago like 2h)
+    #[arg(long, value_name = "TIME", requires = "table", conflicts_with_all = ["snapshot_id", "ref_name"], help_heading = "Iceberg")]
+    pub at_timestamp: Option<String>,
+    /// With --table: only rows appended after this snapshot (exclusive)
+    #[arg(long, value_name = "ID", requires = "table", conflicts_with_all = ["snapshot_id", "ref_name", "at_timestamp"],
+          allow_negative_numbers = true, help_heading = "Iceberg")]
+    pub since_snapshot: Option<i64>,
+    /// With --since-snapshot: the last snapshot of the range (inclusive) [default: the current snapshot]
+    #[arg(long, value_name = "ID", requires = "since_snapshot", allow_negative_numbers = true, help_heading = "Iceberg")]
+    pub until_snapshot: Option<i64>,
     /// Only files named NAME.{millis}[.*].parquet in each location (exact prefix; may contain a folder)
     #[arg(long, value_name = "NAME")]
     pub prefix: Option<String>,
@@ -56,7 +87,7 @@ pub struct ScanArgs {
     /// Write to FILE instead of stdout (format from the extension unless --format is given)
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Print the unified schema of the selected files instead of rows
+    /// Print the unified schema of the selected files (with --table: of the snapshot read) instead of rows
     #[arg(long, conflicts_with = "count")]
     pub schema: bool,
     /// Print only the number of matching rows
@@ -194,11 +225,14 @@ impl Codec {
 }
 
 pub async fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let opts = args.options(ctx)?;
     let (format, codec) = args.format(ctx)?;
     if format == Format::Parquet && args.out.is_none() && std::io::stdout().is_terminal() {
         return Err(Error::Config("--format parquet writes binary data: give --out FILE or redirect stdout".into()).into());
     }
+    if let Some(table) = args.table.clone() {
+        return run_table(args, ctx, table, format, codec).await;
+    }
+    let opts = args.options(ctx)?;
     let what = format!("scan {}", args.locations.join(" "));
     let plan = scan::plan(&opts).await.with_context(|| what.clone())?;
     let stats = plan.stats();
@@ -209,7 +243,15 @@ pub async fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         let n = plan.count().await.with_context(|| what.clone())?;
         print_count(n, format, out)
     } else {
-        write_rows(plan, format, args.out.clone().map(|p| (p, codec)), ctx.progress).await.with_context(|| what.clone())
+        let stream = plan.execute();
+        let progress = stream.stats();
+        let rows = Rows {
+            schema: stream.schema.clone(),
+            batches: stream.batches,
+            bytes_total: progress.snapshot().bytes_total,
+            bytes_read: Box::new(move || progress.snapshot().bytes_read),
+        };
+        write_rows(rows, format, args.out.clone().map(|p| (p, codec)), ctx.progress).await.with_context(|| what.clone())
     };
     tracing::info!("{what}: {}", serde_json::to_string(&stats.snapshot())?);
     result?;
@@ -218,6 +260,73 @@ pub async fn run(args: ScanArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         eprintln!("{}", serde_json::to_string(&stats.snapshot())?);
     }
     Ok(ExitCode::from(exit::OK))
+}
+
+impl ScanArgs {
+    /// Which rows of the table `--snapshot-id`, `--ref`, `--at-timestamp` and `--since-snapshot` choose.
+    fn snapshot_choice(&self) -> anyhow::Result<SnapshotChoice> {
+        Ok(if let Some(since) = self.since_snapshot {
+            SnapshotChoice::Incremental { since, until: self.until_snapshot }
+        } else if let Some(id) = self.snapshot_id {
+            SnapshotChoice::Id(id)
+        } else if let Some(r) = &self.ref_name {
+            SnapshotChoice::Ref(r.clone())
+        } else if let Some(t) = &self.at_timestamp {
+            let now = chrono::Utc::now().timestamp_millis();
+            SnapshotChoice::AsOf(parse_time(t, now).map_err(|e| Error::Config(format!("--at-timestamp: {e}")))?)
+        } else {
+            SnapshotChoice::Current
+        })
+    }
+}
+
+/// `scan --table`: the same outputs as the Parquet scan, from an Iceberg table.
+async fn run_table(args: ScanArgs, ctx: &Context, name: String, format: Format, codec: Codec) -> anyhow::Result<ExitCode> {
+    let what = format!("scan --table {name}");
+    let ident = parse_table_ident(&name)?;
+    let opts = TableScanOptions {
+        snapshot: args.snapshot_choice()?,
+        columns: args.columns.clone(),
+        filter: args.filter.clone(),
+        limit: args.limit,
+        batch_size: args.batch_size,
+        concurrency: args.concurrency.map(|c| c as usize),
+    };
+    let cat = catalog::open(&ctx.catalog, &ctx.s3).await?;
+    let table = cat.load_table(&ident).await?;
+    let plan = table_scan::plan(&table, &opts).await.with_context(|| what.clone())?;
+    let stats = plan.stats();
+    let out = args.out.as_deref().map(|p| (p, codec));
+    let result = if args.schema {
+        print_schema(&plan.schema, format, out)
+    } else if args.count {
+        let n = plan.count().await.with_context(|| what.clone())?;
+        print_count(n, format, out)
+    } else {
+        let stream = plan.execute();
+        let progress = stream.stats();
+        let rows = Rows {
+            schema: stream.schema.clone(),
+            batches: stream.batches,
+            bytes_total: progress.snapshot().bytes_total,
+            bytes_read: Box::new(move || progress.snapshot().bytes_read),
+        };
+        write_rows(rows, format, args.out.clone().map(|p| (p, codec)), ctx.progress).await.with_context(|| what.clone())
+    };
+    tracing::info!("{what}: {}", serde_json::to_string(&stats.snapshot())?);
+    result?;
+    if args.stats {
+        eprintln!("{}", serde_json::to_string(&stats.snapshot())?);
+    }
+    Ok(ExitCode::from(exit::OK))
+}
+
+/// Batches to print — from the Parquet scan or a table scan — and how far reading has got.
+struct Rows {
+    schema: SchemaRef,
+    batches: tokio::sync::mpsc::Receiver<crate::engine::error::Result<RecordBatch>>,
+    bytes_total: u64,
+    bytes_read: Box<dyn Fn() -> u64 + Send>,
 }
 
 /// A destination that must be finished explicitly (a compressed stream writes its trailer then).
@@ -489,31 +598,29 @@ fn table(schema: &Schema, batches: &[RecordBatch], rows: u64) -> anyhow::Result<
 }
 
 /// Streams the scan's batches into the chosen format on a blocking thread, with progress on a terminal.
-async fn write_rows(plan: ScanPlan, format: Format, out: Option<(PathBuf, Codec)>, progress: bool) -> anyhow::Result<()> {
-    let mut stream = plan.execute();
-    let stats = stream.stats();
+async fn write_rows(rows: Rows, format: Format, out: Option<(PathBuf, Codec)>, progress: bool) -> anyhow::Result<()> {
+    let Rows { schema, batches: mut stream_batches, bytes_total, bytes_read } = rows;
     let closed = Arc::new(AtomicBool::new(false));
     let guard_flag = closed.clone();
-    let schema = stream.schema.clone();
     let rows_on_terminal = out.is_none() && std::io::stdout().is_terminal();
     let mut writer_task = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut output = Output::open(out.as_ref().map(|(p, c)| (p.as_path(), *c)))?;
         let writer = std::mem::replace(&mut output.writer, Box::new(std::io::sink()));
         let mut rw = RowWriter::new(format, PipeGuard { inner: writer, closed: guard_flag }, schema)?;
-        while let Some(b) = stream.batches.blocking_recv() {
+        while let Some(b) = stream_batches.blocking_recv() {
             rw.write(&b?)?;
         }
         output.close(Some(rw.finish()?))
     });
     // Rows streamed to the terminal itself would interleave with a bar on stderr: no bar then.
     let bar = render::TermProgress::new(progress && !rows_on_terminal);
-    bar.start("scan", Some(stats.snapshot().bytes_total));
+    bar.start("scan", Some(bytes_total));
     let mut shown = 0;
     let result = loop {
         tokio::select! {
             r = &mut writer_task => break r,
             _ = tokio::time::sleep(Duration::from_millis(200)) => {
-                let now = stats.snapshot().bytes_read;
+                let now = bytes_read();
                 bar.advance(now.saturating_sub(shown));
                 shown = now;
             }

@@ -9,3 +9,5 @@ pub mod write;
 pub mod append;
 pub mod spec;
 pub mod table;
+pub mod inspect;
+pub mod scan;
