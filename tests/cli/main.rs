@@ -5,6 +5,7 @@ mod common;
 mod compact;
 mod differential_ingest;
 mod differential_scan;
+mod iceberg_tables;
 mod iceberg_ingest;
 mod ingest;
 mod ingest_bad_input;

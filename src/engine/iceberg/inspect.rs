@@ -29,7 +29,7 @@ pub fn rfc3339_ms(ms: i64) -> String {
 // ---------------------------------------------------------------- snapshot selection (shared with scan)
 
 /// The snapshot with this id, or [`Error::Missing`] naming it and the table.
-pub fn snapshot_by_id<'a>(table: &'a LoadedTable, id: i64) -> Result<&'a iceberg::spec::SnapshotRef> {
+pub fn snapshot_by_id(table: &LoadedTable, id: i64) -> Result<&iceberg::spec::SnapshotRef> {
     table.metadata.snapshot_by_id(id).ok_or_else(|| Error::Missing {
         what: "snapshot",
         name: id.to_string(),
@@ -57,7 +57,7 @@ pub fn snapshot_of_ref<'a>(table: &'a LoadedTable, name: &str) -> Result<&'a ice
 
 /// The snapshot that was current on main at `ms` (inclusive), by the table's snapshot log — PyIceberg's
 /// `snapshot_as_of_timestamp` and Spark's `TIMESTAMP AS OF`: the last log entry at or before `ms`.
-pub fn snapshot_as_of<'a>(table: &'a LoadedTable, ms: i64) -> Result<&'a iceberg::spec::SnapshotRef> {
+pub fn snapshot_as_of(table: &LoadedTable, ms: i64) -> Result<&iceberg::spec::SnapshotRef> {
     let log = table.metadata.history();
     match log.iter().rev().find(|e| e.timestamp_ms <= ms) {
         Some(e) => snapshot_by_id(table, e.snapshot_id),

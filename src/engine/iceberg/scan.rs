@@ -267,7 +267,7 @@ pub async fn plan(table: &LoadedTable, opts: &TableScanOptions) -> Result<TableS
             };
             refuse_deletion_vectors(table, &snapshot).await?;
             let snap_schema = snapshot.schema(&table.metadata).map_err(|e| scan_error(table, e))?;
-            let pruning = bind_filter(table, opts, &read_schema, &[snap_schema.clone()])?;
+            let pruning = bind_filter(table, opts, &read_schema, std::slice::from_ref(&snap_schema))?;
             let manifest_files = manifests_of(table, &snapshot).await?;
             let data_manifests: Vec<_> = manifest_files.iter().filter(|m| m.content == ManifestContentType::Data).collect();
             let data_files: u64 = data_manifests
@@ -413,11 +413,11 @@ fn collect_refs(p: &Predicate, out: &mut Vec<String>) {
     }
 }
 
-/// The column a comparison side names, when it is a plain column reference.
+/// The column a comparison side names, when it is a plain top-level column reference (iceberg-rust's row
+/// filter cannot evaluate nested fields).
 fn column_ref(e: &Expr) -> Option<(String, &DataType)> {
     match e {
         Expr::Column { name, path, data_type } if path.is_empty() => Some((name.clone(), data_type)),
-        Expr::Column { name, path, data_type } => Some((format!("{name}.{}", path.join(".")), data_type)),
         _ => None,
     }
 }
