@@ -873,6 +873,108 @@ mod tests {
         (!parts.is_empty()).then(|| parts.join(" AND "))
     }
 
+    /// A format-version 3 table whose snapshot has a deletion vector (a Puffin position-delete entry).
+    async fn table_with_deletion_vector(dir: &std::path::Path) -> LoadedTable {
+        use iceberg::spec::{
+            DataFileBuilder, ManifestListWriter, ManifestWriterBuilder, NestedField, PrimitiveType, SnapshotReference,
+            SnapshotRetention, SortOrder, Summary, TableMetadataBuilder, Type, UnboundPartitionSpec,
+        };
+        let location = format!("file://{}", dir.display());
+        let schema = Schema::builder()
+            .with_fields(vec![Arc::new(NestedField::required(1, "id", Type::Primitive(PrimitiveType::Long)))])
+            .build()
+            .unwrap();
+        let metadata = TableMetadataBuilder::new(
+            schema,
+            UnboundPartitionSpec::builder().build(),
+            SortOrder::unsorted_order(),
+            location.clone(),
+            FormatVersion::V3,
+            Default::default(),
+        )
+        .unwrap()
+        .build()
+        .unwrap()
+        .metadata;
+        let io = crate::engine::iceberg::io::file_io(&Default::default());
+        let snapshot_id = 7;
+        let out = io.new_output(format!("{location}/metadata/deletes-m0.avro")).unwrap();
+        let mut w = ManifestWriterBuilder::new(
+            out,
+            Some(snapshot_id),
+            metadata.current_schema().clone(),
+            (**metadata.default_partition_spec()).clone(),
+        )
+        .build_v3_deletes();
+        let dv = DataFileBuilder::default()
+            .content(DataContentType::PositionDeletes)
+            .file_path(format!("{location}/data/dv.puffin"))
+            .file_format(DataFileFormat::Puffin)
+            .record_count(1)
+            .file_size_in_bytes(100)
+            .referenced_data_file(Some(format!("{location}/data/d.parquet")))
+            .content_offset(Some(4))
+            .content_size_in_bytes(Some(40))
+            .build()
+            .unwrap();
+        w.add_file(dv, 1).unwrap();
+        let manifest = w.write_manifest_file().await.unwrap();
+        let list = format!("{location}/metadata/snap-7.avro");
+        let writer = io.new_output(&list).unwrap().writer().await.unwrap();
+        let mut lw = ManifestListWriter::v3(writer, snapshot_id, None, 1, None);
+        lw.add_manifests(vec![manifest].into_iter()).unwrap();
+        lw.close().await.unwrap();
+        let snapshot = iceberg::spec::Snapshot::builder()
+            .with_snapshot_id(snapshot_id)
+            .with_sequence_number(1)
+            .with_timestamp_ms(metadata.last_updated_ms() + 1)
+            .with_manifest_list(list)
+            .with_summary(Summary { operation: Operation::Delete, additional_properties: Default::default() })
+            .with_schema_id(0)
+            .with_row_range(0, 0)
+            .build();
+        let metadata = metadata
+            .into_builder(None)
+            .add_snapshot(snapshot)
+            .unwrap()
+            .set_ref("main", SnapshotReference::new(snapshot_id, SnapshotRetention::branch(None, None, None)))
+            .unwrap()
+            .build()
+            .unwrap()
+            .metadata;
+        LoadedTable {
+            ident: iceberg::TableIdent::from_strs(["ns", "dv"]).unwrap(),
+            metadata_location: None,
+            metadata: Arc::new(metadata),
+            file_io: io,
+            s3: Default::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn deletion_vectors_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let table = table_with_deletion_vector(dir.path()).await;
+        let opts = TableScanOptions {
+            snapshot: SnapshotChoice::Current,
+            columns: None,
+            filter: None,
+            limit: None,
+            batch_size: 1024,
+            concurrency: None,
+        };
+        for choice in [SnapshotChoice::Current, SnapshotChoice::Id(7), SnapshotChoice::Ref("main".into())] {
+            match plan(&table, &TableScanOptions { snapshot: choice, ..opts.clone() }).await {
+                Err(Error::Iceberg { table, message }) => {
+                    assert_eq!(table, "ns.dv");
+                    assert!(message.contains("deletion vectors") && message.contains("dv.puffin"), "{message}");
+                }
+                Err(other) => panic!("{other}"),
+                Ok(_) => panic!("a table with deletion vectors was planned"),
+            }
+        }
+    }
+
     #[test]
     fn translation_is_never_stronger() {
         assert!(tr("id = 5").unwrap().contains("id = 5"));
