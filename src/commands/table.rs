@@ -44,17 +44,18 @@ pub enum TableCommand {
 
 const CREATE_LONG_ABOUT: &str = "Create a table from a schema file (the namespace is created when missing)
 
-The schema file is ingest's (see `prestige ingest --help`); nested fields get their own field ids, and
-\"nullable\": false makes a column required. Types map to Iceberg as: int8/16/32 and uint8/16 → int,
-int64 and uint32 → long, uint64 → decimal(20, 0), float32 → float, float64 → double, bool → boolean,
-string and json → string, binary → binary, date → date, timestamp (any unit) → timestamp,
-timestamp with a zone → timestamptz, decimal(P, S) → decimal(P, S), list → list, struct → struct.
+The schema file is ingest's (see `prestige ingest --help`); nested fields get their own field ids, and \
+\"nullable\": false makes a column required. Types map to Iceberg as: int8/16/32 and uint8/16 → int, int64 and \
+uint32 → long, uint64 → decimal(20, 0), float32 → float, float64 → double, bool → boolean, string and json → \
+string, binary → binary, date → date, timestamp (any unit) → timestamp, timestamp with a zone → timestamptz, \
+decimal(P, S) → decimal(P, S), list → list, struct → struct.
 
---partition-by takes comma-separated terms: COLUMN (identity), year(C), month(C), day(C), hour(C),
-bucket(N, C), truncate(W, C), void(C); nested columns by dotted path; `TERM AS name` names the field
-(default names as Spark and PyIceberg: ts_day, id_bucket, name_trunc, the column itself for identity).
---sort-by takes `TERM [asc|desc] [nulls first|last]`, comma-separated (nulls first when ascending, last
-when descending).";
+--partition-by takes comma-separated terms: COLUMN (identity), year(C), month(C), day(C), hour(C), bucket(N, C), \
+truncate(W, C), void(C); nested columns by dotted path; `TERM AS name` names the field (by default named as Spark \
+and PyIceberg do: ts_day, id_bucket, name_trunc, the column itself for identity).
+
+--sort-by takes `TERM [asc|desc] [nulls first|last]`, comma-separated (nulls first when ascending, last when \
+descending).";
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
