@@ -44,6 +44,8 @@ complete -c prestige -n "__fish_prestige_needs_command" -f -a "upload" -d 'Uploa
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "compact" -d 'Merge a prefix\'s small Parquet files into target-sized files, crash-safely'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "scan" -d 'Read Parquet files (local or S3): projection, SQL filters pushed down to statistics, limits'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "watch" -d 'Poll a local directory or S3 prefix and print one NDJSON event per new file'
+complete -c prestige -n "__fish_prestige_needs_command" -f -a "table" -d 'Iceberg tables: list, show, create, drop, set properties'
+complete -c prestige -n "__fish_prestige_needs_command" -f -a "snapshot" -d 'Iceberg snapshots: list a branch\'s snapshots, show one, list refs'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "generate-assets" -d 'Write completions and man pages into a directory (used to refresh completions/ and man/)'
 complete -c prestige -n "__fish_prestige_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -144,6 +146,12 @@ complete -c prestige -n "__fish_prestige_using_subcommand compact" -s q -l quiet
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -l no-progress -d 'Never show progress bars'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c prestige -n "__fish_prestige_using_subcommand compact" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l table -d 'Read an Iceberg table (NAMESPACE.NAME in --catalog) instead of Parquet files' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l snapshot-id -d 'With --table: read this snapshot (`prestige snapshot list TABLE` shows them)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l ref -d 'With --table: read the snapshot a branch or tag points at' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l at-timestamp -d 'With --table: read the snapshot that was current on main at TIME (RFC 3339, epoch s/ms, or a duration ago like 2h)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l since-snapshot -d 'With --table: only rows appended after this snapshot (exclusive)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l until-snapshot -d 'With --since-snapshot: the last snapshot of the range (inclusive) [default: the current snapshot]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -l prefix -d 'Only files named NAME.{millis}[.*].parquet in each location (exact prefix; may contain a folder)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -l start -d 'With --prefix: files whose timestamp is after this (RFC 3339, epoch s/ms, or a duration ago like 2h)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -l end -d 'With --prefix: files whose timestamp is up to and including this' -r
@@ -163,7 +171,7 @@ complete -c prestige -n "__fish_prestige_using_subcommand scan" -l region -d 'AW
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
-complete -c prestige -n "__fish_prestige_using_subcommand scan" -l schema -d 'Print the unified schema of the selected files instead of rows'
+complete -c prestige -n "__fish_prestige_using_subcommand scan" -l schema -d 'Print the unified schema of the selected files (with --table: of the snapshot read) instead of rows'
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -l count -d 'Print only the number of matching rows'
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -l stats -d 'At the end, print what was read (files and row groups pruned, bytes read) as one JSON line on stderr'
 complete -c prestige -n "__fish_prestige_using_subcommand scan" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
@@ -195,6 +203,189 @@ complete -c prestige -n "__fish_prestige_using_subcommand watch" -s q -l quiet -
 complete -c prestige -n "__fish_prestige_using_subcommand watch" -l no-progress -d 'Never show progress bars'
 complete -c prestige -n "__fish_prestige_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c prestige -n "__fish_prestige_using_subcommand watch" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -f -a "list" -d 'List namespaces (recursively) and their tables'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -f -a "show" -d 'Show a table: schema, partition spec, sort order, properties, refs, current snapshot and health'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -f -a "create" -d 'Create a table from a schema file (the namespace is created when missing)'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -f -a "drop" -d 'Remove a table from the catalog; its files stay unless --purge'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -f -a "properties" -d 'Set or unset table properties (one commit)'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and not __fish_seen_subcommand_from list show create drop properties help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from list" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from list" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from list" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from list" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from list" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from list" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from list" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from show" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from show" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from show" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from show" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from show" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from show" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from show" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -l schema -d 'Schema file (ingest\'s format)' -r -F
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -l partition-by -d 'Partition spec, e.g. "day(ts), bucket(16, id), truncate(4, name), region"' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -l sort-by -d 'Sort order, e.g. "ts desc nulls last, id"' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -l identifier -d 'Identifier (row key) columns, comma-separated; they must be non-nullable in the schema' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -l property -d 'A table property K=V (repeatable)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -l format-version -d 'Iceberg format version: 1 or 2 (3 is refused: prestige does not write v3 row lineage yet)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -l location -d 'Where the table\'s files go [default: {warehouse}/{namespace}.db/{name}]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from drop" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from drop" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from drop" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from drop" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from drop" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from drop" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from drop" -l purge -d 'Also delete every file the table\'s metadata references (data, deletes, manifests, metadata); a REST catalog is asked to purge as well'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from drop" -l plan -d 'Show what would be dropped and deleted, change nothing'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from drop" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from drop" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from drop" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from drop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from drop" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from properties" -l set -d 'Set a property K=V (repeatable)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from properties" -l unset -d 'Remove a property (repeatable)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from properties" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from properties" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from properties" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from properties" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from properties" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from properties" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from properties" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from properties" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from properties" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from properties" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from properties" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from help" -f -a "list" -d 'List namespaces (recursively) and their tables'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a table: schema, partition spec, sort order, properties, refs, current snapshot and health'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a table from a schema file (the namespace is created when missing)'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from help" -f -a "drop" -d 'Remove a table from the catalog; its files stay unless --purge'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from help" -f -a "properties" -d 'Set or unset table properties (one commit)'
+complete -c prestige -n "__fish_prestige_using_subcommand table; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -f -a "list" -d 'List a branch\'s snapshots, newest first: operation, files and rows added and deleted, refs, commit id'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -f -a "show" -d 'Show one snapshot: its full summary, schema id, manifest list and manifests with their counts'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -f -a "refs" -d 'List the table\'s branches and tags with their snapshots and retention settings'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and not __fish_seen_subcommand_from list show refs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l ref -d 'Follow this branch\'s (or tag\'s) lineage instead of main\'s' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l all -d 'Every snapshot in the table\'s metadata, whatever lineage it is on'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from show" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from show" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from show" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from show" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from show" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from show" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from show" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from refs" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
+json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
+ndjson\t'The same document on a single line (scan: one JSON object per row)'
+csv\t'Comma-separated values with a header (scan only)'
+parquet\t'A Parquet file (scan only; with --out FILE or a redirected stdout)'"
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from refs" -l endpoint-url -d 'S3 endpoint for S3-compatible stores (implies path-style addressing)' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from refs" -l region -d 'AWS region [default: from the AWS config chain, else us-east-1]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from refs" -l profile -d 'AWS profile from ~/.aws/config and ~/.aws/credentials' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from refs" -l catalog -d 'Iceberg catalog: a name from the config file, `sqlite:///path.db`, or a REST `http(s)://` URI [default: the config file\'s default-catalog, else sqlite ./warehouse/catalog.db]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from refs" -l warehouse -d 'Iceberg warehouse: where new tables go (a directory, file:// or s3:// location; for REST, the catalog\'s warehouse name) [default: from the catalog\'s config, else ./warehouse]' -r
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from refs" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from refs" -s q -l quiet -d 'Only errors on stderr'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from refs" -l no-progress -d 'Never show progress bars'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from refs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from refs" -s V -l version -d 'Print version'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "list" -d 'List a branch\'s snapshots, newest first: operation, files and rows added and deleted, refs, commit id'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one snapshot: its full summary, schema id, manifest list and manifests with their counts'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "refs" -d 'List the table\'s branches and tags with their snapshots and retention settings'
+complete -c prestige -n "__fish_prestige_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c prestige -n "__fish_prestige_using_subcommand completions" -l format -d 'Report format [default: table on a terminal, json otherwise]' -r -f -a "table\t'A human-readable table (default when stdout is a terminal)'
 json\t'One pretty-printed JSON document (default when stdout is not a terminal)'
 ndjson\t'The same document on a single line (scan: one JSON object per row)'
@@ -225,11 +416,21 @@ complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s q 
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -l no-progress -d 'Never show progress bars'
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c prestige -n "__fish_prestige_using_subcommand generate-assets" -s V -l version -d 'Print version'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "ingest" -d 'Load NDJSON into rotating Parquet files in a local directory or on S3'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "upload" -d 'Upload finished files to S3: concurrent, multipart, retried, verified'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "compact" -d 'Merge a prefix\'s small Parquet files into target-sized files, crash-safely'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "scan" -d 'Read Parquet files (local or S3): projection, SQL filters pushed down to statistics, limits'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "watch" -d 'Poll a local directory or S3 prefix and print one NDJSON event per new file'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "completions" -d 'Print a shell completion script'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "generate-assets" -d 'Write completions and man pages into a directory (used to refresh completions/ and man/)'
-complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch completions generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch table snapshot completions generate-assets help" -f -a "ingest" -d 'Load NDJSON into rotating Parquet files in a local directory or on S3'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch table snapshot completions generate-assets help" -f -a "upload" -d 'Upload finished files to S3: concurrent, multipart, retried, verified'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch table snapshot completions generate-assets help" -f -a "compact" -d 'Merge a prefix\'s small Parquet files into target-sized files, crash-safely'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch table snapshot completions generate-assets help" -f -a "scan" -d 'Read Parquet files (local or S3): projection, SQL filters pushed down to statistics, limits'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch table snapshot completions generate-assets help" -f -a "watch" -d 'Poll a local directory or S3 prefix and print one NDJSON event per new file'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch table snapshot completions generate-assets help" -f -a "table" -d 'Iceberg tables: list, show, create, drop, set properties'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch table snapshot completions generate-assets help" -f -a "snapshot" -d 'Iceberg snapshots: list a branch\'s snapshots, show one, list refs'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch table snapshot completions generate-assets help" -f -a "completions" -d 'Print a shell completion script'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch table snapshot completions generate-assets help" -f -a "generate-assets" -d 'Write completions and man pages into a directory (used to refresh completions/ and man/)'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and not __fish_seen_subcommand_from ingest upload compact scan watch table snapshot completions generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and __fish_seen_subcommand_from table" -f -a "list" -d 'List namespaces (recursively) and their tables'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and __fish_seen_subcommand_from table" -f -a "show" -d 'Show a table: schema, partition spec, sort order, properties, refs, current snapshot and health'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and __fish_seen_subcommand_from table" -f -a "create" -d 'Create a table from a schema file (the namespace is created when missing)'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and __fish_seen_subcommand_from table" -f -a "drop" -d 'Remove a table from the catalog; its files stay unless --purge'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and __fish_seen_subcommand_from table" -f -a "properties" -d 'Set or unset table properties (one commit)'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "list" -d 'List a branch\'s snapshots, newest first: operation, files and rows added and deleted, refs, commit id'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "show" -d 'Show one snapshot: its full summary, schema id, manifest list and manifests with their counts'
+complete -c prestige -n "__fish_prestige_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "refs" -d 'List the table\'s branches and tags with their snapshots and retention settings'
