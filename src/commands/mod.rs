@@ -80,14 +80,14 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Load NDJSON into rotating Parquet files in a local directory or on S3
+    /// Load NDJSON into rotating Parquet files in a local directory or on S3, or append it to an Iceberg table
     #[command(long_about = INGEST_LONG_ABOUT)]
     Ingest(ingest::IngestArgs),
     /// Upload finished files to S3: concurrent, multipart, retried, verified
     Upload(upload::UploadArgs),
     /// Merge a prefix's small Parquet files into target-sized files, crash-safely
     Compact(compact::CompactArgs),
-    /// Read Parquet files (local or S3): projection, SQL filters pushed down to statistics, limits
+    /// Read Parquet files (local or S3) or an Iceberg table (--table): projection, SQL filters, time travel
     Scan(scan::ScanArgs),
     /// Poll a local directory or S3 prefix and print one NDJSON event per new file
     Watch(watch::WatchArgs),
@@ -103,7 +103,8 @@ pub enum Command {
 }
 
 /// `ingest --help`: the schema file's format and every type name `--schema` accepts (see engine::schema).
-const INGEST_LONG_ABOUT: &str = "Load NDJSON into rotating Parquet files in a local directory or on S3
+const INGEST_LONG_ABOUT: &str = "Load NDJSON into rotating Parquet files in a local directory or on S3, or append it to an \
+Iceberg table (--table)
 
 Schema file (--schema FILE): {\"fields\": [{\"name\": \"id\", \"type\": \"int64\", \"nullable\": false}, ...]}, or a bare \
 array of fields; \"nullable\" defaults to true. Type names (any case; aliases in parentheses):

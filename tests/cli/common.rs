@@ -152,6 +152,9 @@ impl S3Server {
             .arg(format!("-s3.port.lance={}", p[6]))
             // An S3 Tables bucket served by the Iceberg REST catalog (`iceberg_uri`, warehouse `warehouse`).
             .arg(format!("-tableBucket={ICEBERG_WAREHOUSE}"))
+            // Every bucket is a collection with volumes of its own: the default limit (from free disk space)
+            // runs out over one test run ("No writable volumes"), answered as InternalError to PUTs.
+            .arg("-volume.max=2000")
             .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
             .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
             .stdin(Stdio::null())

@@ -171,19 +171,6 @@ fn scan_error(table: &LoadedTable, e: iceberg::Error) -> Error {
     iceberg_error(&table.ident, e)
 }
 
-/// iceberg-rust's table object with the current tokio runtime (its scan planning needs one).
-fn iceberg_table(table: &LoadedTable) -> Result<iceberg::table::Table> {
-    let mut b = iceberg::table::Table::builder()
-        .identifier(table.ident.clone())
-        .metadata(table.metadata.clone())
-        .file_io(table.file_io.clone())
-        .runtime(iceberg::Runtime::current());
-    if let Some(l) = &table.metadata_location {
-        b = b.metadata_location(l.clone());
-    }
-    b.build().map_err(|e| scan_error(table, e))
-}
-
 /// The snapshot to read and the schema to read it with.
 fn choose(table: &LoadedTable, choice: &SnapshotChoice) -> Result<(Option<SnapshotRef>, IcebergSchemaRef)> {
     let m = &table.metadata;
@@ -274,7 +261,7 @@ pub async fn plan(table: &LoadedTable, opts: &TableScanOptions) -> Result<TableS
                 .iter()
                 .map(|m| u64::from(m.added_files_count.unwrap_or(0)) + u64::from(m.existing_files_count.unwrap_or(0)))
                 .sum();
-            let t = iceberg_table(table)?;
+            let t = table.table()?;
             let mut b = t.scan().snapshot_id(snapshot.snapshot_id()).select_all();
             if let Some(p) = &pruning {
                 b = b.with_filter(p.clone());

@@ -38,12 +38,14 @@ impl LoadedTable {
         display_ident(&self.ident)
     }
 
-    /// iceberg-rust's table object, for its scan planning and readers.
+    /// iceberg-rust's table object, for its scan planning and readers (on the current tokio runtime, which
+    /// its scans need).
     pub fn table(&self) -> Result<iceberg::table::Table> {
         let mut b = iceberg::table::Table::builder()
             .identifier(self.ident.clone())
             .metadata(self.metadata.clone())
-            .file_io(self.file_io.clone());
+            .file_io(self.file_io.clone())
+            .runtime(iceberg::Runtime::current());
         if let Some(l) = &self.metadata_location {
             b = b.metadata_location(l.clone());
         }
