@@ -6,7 +6,9 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::common::{iceberg_py, prestige_std, report, write_lines};
+use crate::common::{
+    ACCESS_KEY, ICEBERG_WAREHOUSE, S3Server, SECRET_KEY, iceberg_py, prestige_std, report, shared_s3, write_lines,
+};
 
 const SCHEMA: &str = r#"{"fields":[
   {"name":"id","type":"int64","nullable":false},
@@ -31,51 +33,89 @@ fn row(i: u64) -> Value {
     })
 }
 
-fn catalog_args(dir: &Path) -> Vec<String> {
-    vec![
-        "--catalog".into(),
-        format!("sqlite:///{}", dir.join("catalog.db").display()),
-        "--warehouse".into(),
-        dir.join("wh").display().to_string(),
-    ]
+/// Where the table lives: the embedded SQLite catalog in a temporary directory, or SeaweedFS's REST catalog.
+enum Cat<'a> {
+    Sqlite(&'a Path),
+    Rest(&'a S3Server, String),
 }
 
-fn harness(dir: &Path) -> Vec<String> {
-    vec![
-        "--sqlite".into(),
-        dir.join("catalog.db").display().to_string(),
-        "--warehouse".into(),
-        dir.join("wh").display().to_string(),
-    ]
+impl Cat<'_> {
+    fn rest(s3: &S3Server) -> Cat<'_> {
+        // Each test its own namespace on the shared server.
+        Cat::Rest(s3, format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..10]))
+    }
+
+    fn table(&self) -> String {
+        match self {
+            Cat::Sqlite(_) => "db.events".into(),
+            Cat::Rest(_, ns) => format!("{ns}.events"),
+        }
+    }
+
+    /// The catalog flags and environment of a prestige run.
+    fn apply(&self, cmd: &mut std::process::Command) {
+        match self {
+            Cat::Sqlite(dir) => {
+                cmd.arg("--catalog")
+                    .arg(format!("sqlite:///{}", dir.join("catalog.db").display()))
+                    .arg("--warehouse")
+                    .arg(dir.join("wh"));
+            }
+            Cat::Rest(s3, _) => {
+                s3.apply_env(cmd);
+                cmd.args(["--catalog", &s3.iceberg_uri(), "--warehouse", ICEBERG_WAREHOUSE])
+                    .env("PYICEBERG_CATALOG__DEFAULT__CREDENTIAL", format!("{ACCESS_KEY}:{SECRET_KEY}"))
+                    .env("PYICEBERG_CATALOG__DEFAULT__S3__ENDPOINT", s3.endpoint());
+            }
+        }
+    }
+
+    /// Runs the harness with this catalog.
+    fn py(&self, args: &[&str]) -> Value {
+        let mut all: Vec<String> = match self {
+            Cat::Sqlite(dir) => vec![
+                "--sqlite".into(),
+                dir.join("catalog.db").display().to_string(),
+                "--warehouse".into(),
+                dir.join("wh").display().to_string(),
+            ],
+            Cat::Rest(s3, _) => s3.iceberg_args(),
+        };
+        all.extend(args.iter().map(|a| a.to_string()));
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        iceberg_py(&all, match self {
+            Cat::Rest(s3, _) => Some(s3),
+            Cat::Sqlite(_) => None,
+        })
+    }
+
+    /// PyIceberg's rows of the table's current snapshot, sorted by id.
+    fn rows(&self) -> Vec<Value> {
+        let mut rows = self.py(&["read", &self.table()])["rows"].as_array().cloned().unwrap_or_default();
+        rows.sort_by_key(|r| r["id"].as_u64());
+        rows
+    }
+
+    fn snapshots(&self) -> Value {
+        self.py(&["snapshots", &self.table()])
+    }
 }
 
-fn ingest(dir: &Path, input: &Path, extra: &[&str]) -> std::process::Output {
+fn ingest(cat: &Cat, dir: &Path, input: &Path, extra: &[&str]) -> std::process::Output {
+    ingest_env(cat, dir, input, extra, &[])
+}
+
+fn ingest_env(cat: &Cat, dir: &Path, input: &Path, extra: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = prestige_std();
-    cmd.args(catalog_args(dir))
-        .arg("ingest")
+    cat.apply(&mut cmd);
+    cmd.arg("ingest")
         .arg(input)
-        .args(["--table", "db.events", "--state-dir"])
+        .args(["--table", &cat.table(), "--state-dir"])
         .arg(dir.join("state"))
         .args(["--format", "json"])
-        .args(extra);
+        .args(extra)
+        .envs(env.iter().copied());
     cmd.output().unwrap()
-}
-
-/// PyIceberg's rows of the table's current snapshot, sorted by id.
-fn pyiceberg_rows(dir: &Path) -> Vec<Value> {
-    let mut args = harness(dir);
-    args.extend(["read".into(), "db.events".into()]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut rows = iceberg_py(&args, None)["rows"].as_array().cloned().unwrap_or_default();
-    rows.sort_by_key(|r| r["id"].as_u64());
-    rows
-}
-
-fn snapshots(dir: &Path) -> Value {
-    let mut args = harness(dir);
-    args.extend(["snapshots".into(), "db.events".into()]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    iceberg_py(&args, None)
 }
 
 fn setup(dir: &Path, n: u64) -> std::path::PathBuf {
@@ -86,13 +126,23 @@ fn setup(dir: &Path, n: u64) -> std::path::PathBuf {
 }
 
 #[test]
-fn a_partitioned_table_prestige_writes_reads_identically_in_pyiceberg_and_duckdb() {
+fn a_partitioned_table_prestige_writes_reads_identically_in_pyiceberg_and_duckdb_on_sqlite() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
+    partitioned_table_round_trip(&Cat::Sqlite(tmp.path()), tmp.path());
+}
+
+#[test]
+fn a_partitioned_table_prestige_writes_reads_identically_in_pyiceberg_and_duckdb_on_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    partitioned_table_round_trip(&Cat::rest(shared_s3()), tmp.path());
+}
+
+fn partitioned_table_round_trip(cat: &Cat, dir: &Path) {
     let n = 6000;
     let input = setup(dir, n);
     let schema = dir.join("schema.json");
     let out = ingest(
+        cat,
         dir,
         &input,
         &["--create", "--schema", schema.to_str().unwrap(), "--partition-by", "day(ts), bucket(8, id)", "--max-rows", "1000"],
@@ -101,113 +151,128 @@ fn a_partitioned_table_prestige_writes_reads_identically_in_pyiceberg_and_duckdb
     let r = report(&out);
     assert_eq!(r["status"], "complete");
     assert_eq!(r["rows"], n);
-    assert_eq!(r["table"], "db.events");
+    assert_eq!(r["table"], cat.table());
     let commits = r["commits"].as_array().unwrap();
     assert_eq!(commits.len(), 6, "one commit per 1000 rows");
     assert_eq!(commits.iter().map(|c| c["rows"].as_u64().unwrap()).sum::<u64>(), n);
 
     let expected: Vec<Value> = (0..n).map(row).collect();
-    assert_eq!(pyiceberg_rows(dir), expected, "PyIceberg reads every row as written");
+    assert_eq!(cat.rows(), expected, "PyIceberg reads every row as written");
 
-    // DuckDB's iceberg extension reads the same rows from the metadata file.
-    let snaps = snapshots(dir);
+    // DuckDB's iceberg extension reads the same rows: from the metadata file, and through the REST catalog.
+    let snaps = cat.snapshots();
     let meta = snaps["metadata_location"].as_str().unwrap().to_string();
-    let duck = iceberg_py(&["read-duckdb", &meta], None);
+    let duck = cat.py(&["read-duckdb", &meta]);
     let mut rows = duck["rows"].as_array().cloned().unwrap();
     rows.sort_by_key(|r| r["id"].as_u64());
     assert_eq!(rows, expected, "DuckDB reads every row as written");
+    if let Cat::Rest(..) = cat {
+        let duck = cat.py(&["read-duckdb-rest", &cat.table()]);
+        let mut rows = duck["rows"].as_array().cloned().unwrap();
+        rows.sort_by_key(|r| r["id"].as_u64());
+        assert_eq!(rows, expected, "DuckDB through the REST catalog reads every row as written");
+    }
 
     // Each commit is one append snapshot carrying its commit id, chained by parent ids.
     let mut list = snaps["snapshots"].as_array().cloned().unwrap();
     list.sort_by_key(|s| s["sequence_number"].as_i64());
     assert_eq!(list.len(), 6);
-    for (s, c) in list.iter().zip(commits) {
+    for (k, (s, c)) in list.iter().zip(commits).enumerate() {
         assert_eq!(s["operation"], "append");
         assert_eq!(s["summary"]["prestige.commit-id"], c["commit_id"]);
         assert_eq!(s["snapshot_id"], c["snapshot_id"]);
         assert_eq!(s["summary"]["added-records"], c["rows"].to_string());
+        if k > 0 {
+            assert_eq!(s["parent_id"], list[k - 1]["snapshot_id"]);
+        }
     }
     assert_eq!(list.last().unwrap()["summary"]["total-records"], n.to_string());
     // Files live in human-readable partition folders.
-    let data = dir.join("wh/db.db/events/data");
-    let days: Vec<String> = std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    assert!(days.iter().all(|d| d.starts_with("ts_day=2026-11-")), "{days:?}");
+    let files: Vec<String> = r["files"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap().to_string()).collect();
+    assert!(files.iter().all(|k| k.starts_with("ts_day=2026-11-") && k.contains("/id_bucket=")), "{files:?}");
 
     // A second run of another input appends; PyIceberg sees both.
     let more = dir.join("more.ndjson");
     write_lines(&more, &(n..n + 500).map(|i| row(i).to_string()).collect::<Vec<_>>());
-    let out = ingest(dir, &more, &[]);
+    let out = ingest(cat, dir, &more, &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(pyiceberg_rows(dir).len() as u64, n + 500);
+    assert_eq!(cat.rows().len() as u64, n + 500);
 }
 
 #[test]
-fn a_kill_at_every_commit_step_and_a_rerun_land_every_row_exactly_once() {
-    for point in ["iceberg.after_pending:2", "iceberg.before_commit:3", "iceberg.after_commit:2", "ingest.mid_file:1", "iceberg.before_commit:1"] {
+fn a_kill_at_every_commit_step_and_a_rerun_land_every_row_exactly_once_on_sqlite() {
+    for point in
+        ["iceberg.after_pending:2", "iceberg.before_commit:3", "iceberg.after_commit:2", "ingest.mid_file:1", "iceberg.before_commit:1"]
+    {
         let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path();
-        let n = 5000;
-        let input = setup(dir, n);
-        let schema = dir.join("schema.json");
-        let args = ["--create", "--schema", schema.to_str().unwrap(), "--partition-by", "bucket(4, id)", "--max-rows", "700"];
-        let mut cmd = prestige_std();
-        cmd.args(catalog_args(dir))
-            .arg("ingest")
-            .arg(&input)
-            .args(["--table", "db.events", "--state-dir"])
-            .arg(dir.join("state"))
-            .args(args)
-            .env("PRESTIGE_FAILPOINT", point);
-        let killed = cmd.output().unwrap();
-        assert!(!killed.status.success(), "{point}: the failpoint must kill the run");
-        let out = ingest(dir, &input, &args);
-        assert!(out.status.success(), "{point}: rerun failed: {}", String::from_utf8_lossy(&out.stderr));
-        let rows = pyiceberg_rows(dir);
-        let ids: Vec<u64> = rows.iter().map(|r| r["id"].as_u64().unwrap()).collect();
-        assert_eq!(ids, (0..n).collect::<Vec<_>>(), "{point}: every row exactly once");
-        let snaps = snapshots(dir);
-        let mut commit_ids: Vec<String> = snaps["snapshots"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["summary"]["prestige.commit-id"].as_str().unwrap().to_string())
-            .collect();
-        let total = commit_ids.len();
-        commit_ids.sort();
-        commit_ids.dedup();
-        assert_eq!(commit_ids.len(), total, "{point}: no commit id twice");
-        // A third run finds everything ingested.
-        let again = ingest(dir, &input, &args);
-        assert_eq!(report(&again)["status"], "already_ingested", "{point}");
-        assert_eq!(pyiceberg_rows(dir).len() as u64, n);
+        kill_and_rerun(&Cat::Sqlite(tmp.path()), tmp.path(), point);
     }
+}
+
+#[test]
+fn a_kill_at_every_commit_step_and_a_rerun_land_every_row_exactly_once_on_rest() {
+    for point in ["iceberg.after_pending:2", "iceberg.before_commit:3", "iceberg.after_commit:2", "ingest.mid_file:1"] {
+        let tmp = tempfile::tempdir().unwrap();
+        kill_and_rerun(&Cat::rest(shared_s3()), tmp.path(), point);
+    }
+}
+
+fn kill_and_rerun(cat: &Cat, dir: &Path, point: &str) {
+    let n = 5000;
+    let input = setup(dir, n);
+    let schema = dir.join("schema.json");
+    let args = ["--create", "--schema", schema.to_str().unwrap(), "--partition-by", "bucket(4, id)", "--max-rows", "700"];
+    let killed = ingest_env(cat, dir, &input, &args, &[("PRESTIGE_FAILPOINT", point)]);
+    assert!(!killed.status.success(), "{point}: the failpoint must kill the run");
+    let out = ingest(cat, dir, &input, &args);
+    assert!(out.status.success(), "{point}: rerun failed: {}", String::from_utf8_lossy(&out.stderr));
+    let ids: Vec<u64> = cat.rows().iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, (0..n).collect::<Vec<_>>(), "{point}: every row exactly once");
+    let snaps = cat.snapshots();
+    let mut commit_ids: Vec<String> = snaps["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["summary"]["prestige.commit-id"].as_str().unwrap().to_string())
+        .collect();
+    let total = commit_ids.len();
+    commit_ids.sort();
+    commit_ids.dedup();
+    assert_eq!(commit_ids.len(), total, "{point}: no commit id twice");
+    // A third run finds everything ingested.
+    let again = ingest(cat, dir, &input, &args);
+    assert_eq!(report(&again)["status"], "already_ingested", "{point}");
+    assert_eq!(cat.rows().len() as u64, n);
 }
 
 #[test]
 fn bad_input_fails_with_the_documented_code_naming_the_table_and_commits_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
+    let cat = Cat::Sqlite(dir);
     let input = setup(dir, 100);
     let schema = dir.join("schema.json");
 
     // A missing table without --create: exit 5, naming the table and the fix.
-    let out = ingest(dir, &input, &[]);
+    let out = ingest(&cat, dir, &input, &[]);
     assert_eq!(out.status.code(), Some(5));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("table db.events does not exist") && err.contains("--create"), "{err}");
 
     // An invalid identifier: exit 2.
-    let out = prestige_std().args(catalog_args(dir)).arg("ingest").arg(&input).args(["--table", "events"]).output().unwrap();
+    let mut cmd = prestige_std();
+    cat.apply(&mut cmd);
+    let out = cmd.arg("ingest").arg(&input).args(["--table", "events"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid table identifier"));
 
     // A bad partition spec: exit 2, naming the term; nothing created.
-    let out = ingest(dir, &input, &["--create", "--schema", schema.to_str().unwrap(), "--partition-by", "day(nope)"]);
+    let out = ingest(&cat, dir, &input, &["--create", "--schema", schema.to_str().unwrap(), "--partition-by", "day(nope)"]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope"));
 
     // Create it properly.
-    let out = ingest(dir, &input, &["--create", "--schema", schema.to_str().unwrap()]);
+    let out = ingest(&cat, dir, &input, &["--create", "--schema", schema.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // A --schema contradicting the table: exit 2, naming the column.
@@ -215,17 +280,17 @@ fn bad_input_fails_with_the_documented_code_naming_the_table_and_commits_nothing
     std::fs::write(&other, r#"[{"name":"id","type":"string"}]"#).unwrap();
     let more = dir.join("more.ndjson");
     write_lines(&more, &["{\"id\": 1000}".to_string()]);
-    let out = ingest(dir, &more, &["--schema", other.to_str().unwrap()]);
+    let out = ingest(&cat, dir, &more, &["--schema", other.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"id\""), "{}", String::from_utf8_lossy(&out.stderr));
 
     // A line that does not fit the table's schema: exit 4 naming file and line; no commit of the rows after it.
     let bad = dir.join("bad.ndjson");
     write_lines(&bad, &[row(2000).to_string(), "{\"id\": \"x\"}".to_string(), row(2001).to_string()]);
-    let out = ingest(dir, &bad, &[]);
+    let out = ingest(&cat, dir, &bad, &[]);
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.ndjson:2"), "{}", String::from_utf8_lossy(&out.stderr));
-    let ids: Vec<u64> = pyiceberg_rows(dir).iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    let ids: Vec<u64> = cat.rows().iter().map(|r| r["id"].as_u64().unwrap()).collect();
     assert_eq!(ids.len(), 101, "the rows before the bad line are committed, none after");
     assert!(ids.contains(&2000) && !ids.contains(&2001));
 }
