@@ -294,3 +294,35 @@ fn bad_input_fails_with_the_documented_code_naming_the_table_and_commits_nothing
     assert_eq!(ids.len(), 101, "the rows before the bad line are committed, none after");
     assert!(ids.contains(&2000) && !ids.contains(&2001));
 }
+
+#[test]
+fn a_schema_file_with_other_units_and_narrow_integers_creates_and_fills_the_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let cat = Cat::Sqlite(dir);
+    let schema = dir.join("ms.json");
+    std::fs::write(
+        &schema,
+        r#"[{"name":"id","type":"int64"},{"name":"ts","type":"timestamp(ms, UTC)"},{"name":"small","type":"int16"},
+            {"name":"big","type":"uint64"}]"#,
+    )
+    .unwrap();
+    let input = dir.join("in.ndjson");
+    write_lines(
+        &input,
+        &[
+            r#"{"id":1,"ts":"2026-11-23T10:00:00.123Z","small":-7,"big":18446744073709551615}"#.to_string(),
+            r#"{"id":2,"ts":1795428000000,"small":300,"big":0}"#.to_string(),
+        ],
+    );
+    let out = ingest(&cat, dir, &input, &["--create", "--schema", schema.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The same schema file is accepted for the next run too.
+    let out = ingest(&cat, dir, &input, &["--schema", schema.to_str().unwrap(), "--restart", "--force"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = cat.rows();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0]["ts"], "2026-11-23T10:00:00.123000Z");
+    assert_eq!(rows[0]["small"], -7);
+    assert_eq!(rows[0]["big"], "18446744073709551615");
+}

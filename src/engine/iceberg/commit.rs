@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use iceberg::spec::{
     DataFile, FormatVersion, ManifestContentType, ManifestFile, ManifestList, ManifestListWriter, ManifestStatus,
-    ManifestWriterBuilder, Operation, Snapshot, SnapshotReference, SnapshotRetention, SnapshotSummaryCollector,
+    ManifestWriterBuilder, Operation, Snapshot, SnapshotReference, SnapshotSummaryCollector,
     Summary, TableMetadata,
 };
 use iceberg::{TableRequirement, TableUpdate};
@@ -173,6 +173,24 @@ pub fn refs_of(metadata: &TableMetadata) -> HashMap<String, SnapshotReference> {
         .and_then(|mut v| v.get_mut("refs").map(serde_json::Value::take))
         .and_then(|r| serde_json::from_value(r).ok())
         .unwrap_or_default()
+}
+
+/// The updates that add `snapshot` and point `branch` at it, keeping the branch's retention settings (the
+/// metadata builder knows them; asking it avoids serializing the whole metadata to read `refs`).
+pub fn branch_commit_updates(table: &LoadedTable, snapshot: Snapshot, branch: &str) -> Result<Vec<TableUpdate>> {
+    let built = iceberg::spec::TableMetadataBuilder::new_from_metadata((*table.metadata).clone(), None)
+        .set_branch_snapshot(snapshot, branch)
+        .and_then(|b| b.build())
+        .map_err(|e| iceberg_error(&table.ident, e))?;
+    let updates: Vec<TableUpdate> = built
+        .changes
+        .into_iter()
+        .filter(|u| matches!(u, TableUpdate::AddSnapshot { .. } | TableUpdate::SetSnapshotRef { .. }))
+        .collect();
+    if updates.len() != 2 {
+        return Err(Error::Iceberg { table: table.name(), message: format!("unexpected snapshot updates: {updates:?}") });
+    }
+    Ok(updates)
 }
 
 /// Reads a snapshot's manifest list.
@@ -455,17 +473,7 @@ async fn try_append(
         .with_summary(Summary { operation: Operation::Append, additional_properties: props })
         .with_schema_id(m.current_schema_id())
         .build();
-    let retention = refs_of(m)
-        .remove(&req.branch)
-        .map(|r| r.retention.clone())
-        .unwrap_or(SnapshotRetention::branch(None, None, None));
-    let updates = vec![
-        TableUpdate::AddSnapshot { snapshot },
-        TableUpdate::SetSnapshotRef {
-            ref_name: req.branch.clone(),
-            reference: SnapshotReference::new(snapshot_id, retention),
-        },
-    ];
+    let updates = branch_commit_updates(table, snapshot, &req.branch)?;
     let requirements = vec![
         TableRequirement::UuidMatch { uuid: m.uuid() },
         TableRequirement::RefSnapshotIdMatch { r#ref: req.branch.clone(), snapshot_id: parent_id },

@@ -1547,7 +1547,11 @@ fn same_type(a: &arrow::datatypes::DataType, b: &arrow::datatypes::DataType) -> 
             x.len() == y.len()
                 && x.iter().zip(y.iter()).all(|(p, q)| p.name() == q.name() && same_type(p.data_type(), q.data_type()))
         }
-        (D::Timestamp(u1, z1), D::Timestamp(u2, z2)) => u1 == u2 && z1.is_some() == z2.is_some(),
+        // Iceberg keeps microseconds; values of any unit are read into them exactly (or refused per line).
+        (D::Timestamp(_, z1), D::Timestamp(_, z2)) => z1.is_some() == z2.is_some(),
+        // The schema file's narrower and unsigned integers map onto Iceberg's int, long and decimal(20, 0).
+        (D::Int8 | D::Int16 | D::UInt8 | D::UInt16, D::Int32) | (D::UInt32, D::Int64) => true,
+        (D::UInt64, D::Decimal128(20, 0)) => true,
         _ => a == b,
     }
 }

@@ -358,8 +358,13 @@ impl Catalog for SqlCatalog {
     ) -> Result<Committed> {
         let ident = &base.ident;
         let table = display_ident(ident);
-        // Requirements are checked against the catalog's current state, not the caller's copy.
-        let current = self.load_table(ident).await?;
+        // Requirements are checked against the catalog's current state, not the caller's copy (which is that
+        // state when the catalog still points at the caller's metadata file: no need to read it again).
+        let current = match self.current_location(ident).await? {
+            Some(loc) if Some(&loc) == base.metadata_location.as_ref() => base.clone(),
+            Some(_) => self.load_table(ident).await?,
+            None => return Err(self.missing_table(ident).await),
+        };
         for r in &requirements {
             r.check(Some(&current.metadata)).map_err(|e| Error::CommitConflict { table: table.clone(), message: e.to_string() })?;
         }
