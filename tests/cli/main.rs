@@ -6,6 +6,7 @@ mod compact;
 mod differential_ingest;
 mod differential_scan;
 mod iceberg_tables;
+mod iceberg_concurrency;
 mod iceberg_ingest;
 mod ingest;
 mod ingest_bad_input;

@@ -358,6 +358,9 @@ pub async fn append(catalog: &dyn Catalog, mut table: LoadedTable, req: &AppendR
             Err(e @ (Error::CommitConflict { .. } | Error::CommitUnknown { .. })) => {
                 let unknown = matches!(e, Error::CommitUnknown { .. });
                 tracing::info!("commit attempt {attempt} to {}: {e}; reloading", table.name());
+                // Back off first, then reload right before the next attempt (a state read before the wait is
+                // stale again by its end on a busy table).
+                tokio::time::sleep(policy.wait(attempt - 1)).await;
                 // Whatever happened, the table's state decides: did our snapshot land?
                 let reloaded = reload(catalog, &table, &policy, started).await;
                 match reloaded {
@@ -392,7 +395,6 @@ pub async fn append(catalog: &dyn Catalog, mut table: LoadedTable, req: &AppendR
                         other => other,
                     });
                 }
-                tokio::time::sleep(policy.wait(attempt - 1)).await;
             }
             Err(e) => return Err(e),
         }
