@@ -326,3 +326,50 @@ fn a_schema_file_with_other_units_and_narrow_integers_creates_and_fills_the_tabl
     assert_eq!(rows[0]["small"], -7);
     assert_eq!(rows[0]["big"], "18446744073709551615");
 }
+
+#[test]
+fn catalog_and_storage_failures_exit_5_naming_the_catalog_without_printing_secrets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let s3 = shared_s3();
+    let input = setup(dir, 50);
+    let schema = dir.join("schema.json");
+    let table = format!("bad{}.events", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let run = |catalog: &str, credential: &str, aws_secret: &str| {
+        let mut cmd = prestige_std();
+        s3.apply_env(&mut cmd);
+        cmd.env("AWS_SECRET_ACCESS_KEY", aws_secret)
+            .env("PYICEBERG_CATALOG__DEFAULT__CREDENTIAL", credential)
+            .env("PYICEBERG_CATALOG__DEFAULT__S3__ENDPOINT", s3.endpoint())
+            .args(["--catalog", catalog, "--warehouse", ICEBERG_WAREHOUSE, "ingest"])
+            .arg(&input)
+            .args(["--table", &table, "--create", "--schema", schema.to_str().unwrap(), "--state-dir"])
+            .arg(dir.join("state"));
+        cmd.output().unwrap()
+    };
+    let good = format!("{ACCESS_KEY}:{SECRET_KEY}");
+
+    // Nothing listening.
+    let out = run("http://127.0.0.1:9", &good, SECRET_KEY);
+    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("http://127.0.0.1:9"));
+
+    // A wrong OAuth2 secret: refused by the token endpoint, the secret never printed.
+    let out = run(&s3.iceberg_uri(), &format!("{ACCESS_KEY}:wrong-oauth-secret-123"), SECRET_KEY);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("401") && !err.contains("wrong-oauth-secret-123"), "{err}");
+
+    // A wrong S3 secret for the warehouse: the data files cannot be stored; nothing is committed.
+    let out = run(&s3.iceberg_uri(), &good, "wrong-s3-secret-456");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(!err.contains("wrong-s3-secret-456"), "{err}");
+    let cat = Cat::Rest(s3, table.split('.').next().unwrap().to_string());
+    assert!(cat.snapshots()["snapshots"].as_array().unwrap().is_empty(), "no snapshot after a failed upload");
+
+    // With the right secrets the same command works, and a rerun of it ingests every row once.
+    let out = run(&s3.iceberg_uri(), &good, SECRET_KEY);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(cat.rows().len(), 50);
+}
