@@ -373,3 +373,74 @@ fn catalog_and_storage_failures_exit_5_naming_the_catalog_without_printing_secre
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(cat.rows().len(), 50);
 }
+
+/// Changes the schema of `db.events` in the SQLite catalog at `dir` with PyIceberg.
+fn pyiceberg_schema_change(dir: &Path, change: &str) {
+    let script = format!(
+        "from pyiceberg.catalog.sql import SqlCatalog\n\
+         from pyiceberg.types import StringType\n\
+         c = SqlCatalog('default', uri='sqlite:///{}', warehouse='file://{}')\n\
+         t = c.load_table('db.events')\n\
+         with t.update_schema() as u:\n    {change}\n",
+        dir.join("catalog.db").display(),
+        dir.join("wh").display()
+    );
+    let out = std::process::Command::new(crate::common::python()).arg("-c").arg(script).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_schema_change_under_a_running_writer_is_retried_when_the_data_fits_and_refused_when_it_does_not() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let cat = Cat::Sqlite(dir);
+    let schema = dir.join("s.json");
+    std::fs::write(&schema, r#"[{"name":"id","type":"int64","nullable":false},{"name":"extra","type":"string"}]"#).unwrap();
+    let first = dir.join("first.ndjson");
+    write_lines(&first, &[r#"{"id": 0, "extra": "x"}"#.to_string()]);
+    assert!(ingest(&cat, dir, &first, &["--create", "--schema", schema.to_str().unwrap()]).status.success());
+
+    let mut cmd = prestige_std();
+    cat.apply(&mut cmd);
+    let mut child = cmd
+        .args(["ingest", "--table", "db.events", "--max-rows", "5", "--format", "json", "--state-dir"])
+        .arg(dir.join("state2"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut feed = |from: u64| {
+        for id in from..from + 5 {
+            writeln!(stdin, "{{\"id\": {id}, \"extra\": \"e{id}\"}}").unwrap();
+        }
+        stdin.flush().unwrap();
+        // Until the commit of these 5 rows is visible.
+        let want = (from + 5) as usize;
+        for _ in 0..200 {
+            if cat.rows().len() >= want {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("rows {from}.. were not committed");
+    };
+    feed(1);
+    // An optional column added meanwhile: the data still fits; the next commit retries over it.
+    pyiceberg_schema_change(dir, "u.add_column('note', StringType())");
+    feed(6);
+    assert_eq!(cat.rows().len(), 11);
+    // The column the writer fills is dropped: its next commit is refused (exit 7), nothing half committed.
+    pyiceberg_schema_change(dir, "u.delete_column('extra')");
+    for id in 11..16 {
+        writeln!(stdin, "{{\"id\": {id}, \"extra\": \"e{id}\"}}").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{err}");
+    assert!(err.contains("extra") && err.contains("dropped"), "{err}");
+    assert_eq!(cat.rows().len(), 11, "the refused commit added nothing");
+}

@@ -112,9 +112,10 @@ pub fn check_fits(table: &LoadedTable, written: i32) -> Result<()> {
         });
     };
     let now = m.current_schema();
-    for f in old.as_struct().fields() {
+    for f in all_fields(old.as_struct()) {
         match now.field_by_id(f.id) {
-            Some(n) if n.field_type == f.field_type => {}
+            Some(n) if n.field_type == f.field_type || promotes(&f.field_type, &n.field_type) => {}
+            Some(n) if !f.field_type.is_primitive() && !n.field_type.is_primitive() => {} // children checked on their own
             Some(n) => {
                 return Err(Error::CommitConflict {
                     table: table.name(),
@@ -133,7 +134,7 @@ pub fn check_fits(table: &LoadedTable, written: i32) -> Result<()> {
             }
         }
     }
-    for f in now.as_struct().fields() {
+    for f in all_fields(now.as_struct()) {
         if f.required && old.field_by_id(f.id).is_none() {
             return Err(Error::CommitConflict {
                 table: table.name(),
@@ -142,6 +143,38 @@ pub fn check_fits(table: &LoadedTable, written: i32) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every field of a struct, nested ones included (struct fields, list elements, map keys and values).
+fn all_fields(st: &iceberg::spec::StructType) -> Vec<iceberg::spec::NestedFieldRef> {
+    use iceberg::spec::Type as T;
+    let mut out = Vec::new();
+    let mut stack: Vec<iceberg::spec::NestedFieldRef> = st.fields().to_vec();
+    while let Some(f) = stack.pop() {
+        match f.field_type.as_ref() {
+            T::Struct(s) => stack.extend(s.fields().iter().cloned()),
+            T::List(l) => stack.push(l.element_field.clone()),
+            T::Map(m) => {
+                stack.push(m.key_field.clone());
+                stack.push(m.value_field.clone());
+            }
+            T::Primitive(_) => {}
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// Iceberg's allowed type promotions: data written as `from` reads as `to`.
+fn promotes(from: &iceberg::spec::Type, to: &iceberg::spec::Type) -> bool {
+    use iceberg::spec::{PrimitiveType as P, Type as T};
+    match (from, to) {
+        (T::Primitive(P::Int), T::Primitive(P::Long)) | (T::Primitive(P::Float), T::Primitive(P::Double)) => true,
+        (T::Primitive(P::Decimal { precision: p1, scale: s1 }), T::Primitive(P::Decimal { precision: p2, scale: s2 })) => {
+            s1 == s2 && p2 >= p1
+        }
+        _ => false,
+    }
 }
 
 fn now_ms() -> i64 {
@@ -479,6 +512,8 @@ async fn try_append(
     let requirements = vec![
         TableRequirement::UuidMatch { uuid: m.uuid() },
         TableRequirement::RefSnapshotIdMatch { r#ref: req.branch.clone(), snapshot_id: parent_id },
+        // A schema change since the base makes this a conflict: the retry re-checks that the data still fits.
+        TableRequirement::CurrentSchemaIdMatch { current_schema_id: m.current_schema_id() },
     ];
     let committed = catalog.commit(table, requirements, updates).await?;
     Ok(CommitResult { snapshot_id, sequence_number, timestamp_ms, attempts: 1, table: committed })
