@@ -61,6 +61,10 @@ pub struct IngestArgs {
     /// Commit at least this often while input keeps arriving (same as --max-age for a table)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "table", help_heading = "Iceberg")]
     pub commit_interval: Option<Duration>,
+    /// Add new keys of the input (--schema, or the first lines of the first file) as new optional columns, and
+    /// widen int→long, float→double, decimal precision; committed before the data. Never drops or renames
+    #[arg(long, requires = "table", help_heading = "Iceberg")]
+    pub evolve_schema: bool,
     /// Most partition files open at once; past it the least recently used is finished and committed next
     #[arg(long, default_value_t = 64, value_name = "N", requires = "table", help_heading = "Iceberg")]
     pub max_open_files: usize,
@@ -221,6 +225,10 @@ pub async fn run(args: IngestArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let what = match &args.table {
         Some(name) => {
             let target = table_target(&args, name, &opts, ctx).await?;
+            if args.evolve_schema {
+                // The evolved table schema governs; the schema file only fed the evolution.
+                opts.schema = None;
+            }
             opts.destination = target.data_store_location()?;
             opts.s3 = target.table.s3.clone();
             opts.table = Some(target);
@@ -284,6 +292,26 @@ async fn table_target(args: &IngestArgs, name: &str, opts: &IngestOptions, ctx: 
             t
         }
         Err(e) => return Err(e.into()),
+    };
+    let table = if args.evolve_schema {
+        let incoming = match (&opts.schema, opts.inputs.first()) {
+            (Some(s), _) => s.clone(),
+            (None, Some(Input::File(p))) => ingest::infer_file_schema(p, opts.infer_rows)?,
+            (None, _) => {
+                return Err(Error::Config(
+                    "--evolve-schema on stdin needs --schema (the new columns are committed before the data)".into(),
+                )
+                .into());
+            }
+        };
+        let incoming = crate::engine::iceberg::spec::schema_from_arrow(&incoming)?;
+        let (t, changed) = crate::engine::iceberg::evolve::evolve(&*cat, table, &incoming).await?;
+        if changed {
+            tracing::warn!("evolved the schema of {name}: {}", t.metadata.current_schema().as_struct());
+        }
+        t
+    } else {
+        table
     };
     let props = table.metadata.properties();
     let target_bytes = args

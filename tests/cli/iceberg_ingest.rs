@@ -191,12 +191,38 @@ fn partitioned_table_round_trip(cat: &Cat, dir: &Path) {
     let files: Vec<String> = r["files"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap().to_string()).collect();
     assert!(files.iter().all(|k| k.starts_with("ts_day=2026-11-") && k.contains("/id_bucket=")), "{files:?}");
 
-    // A second run of another input appends; PyIceberg sees both.
+    // A second run with new keys, top-level and nested, evolves the schema (--evolve-schema) and appends; both
+    // readers see the new columns, null in the old rows.
+    let evolved = |i: u64| {
+        let mut r = row(i);
+        r["note"] = json!(format!("note {i}"));
+        if r["geo"].is_object() {
+            r["geo"]["country"] = json!(format!("C{}", i % 2));
+        }
+        r
+    };
     let more = dir.join("more.ndjson");
-    write_lines(&more, &(n..n + 500).map(|i| row(i).to_string()).collect::<Vec<_>>());
+    write_lines(&more, &(n..n + 500).map(|i| evolved(i).to_string()).collect::<Vec<_>>());
     let out = ingest(cat, dir, &more, &[]);
+    assert_eq!(out.status.code(), Some(4), "without --evolve-schema a new key is a bad line");
+    let out = ingest(cat, dir, &more, &["--evolve-schema"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(cat.rows().len() as u64, n + 500);
+    let mut expected: Vec<Value> = (0..n)
+        .map(|i| {
+            let mut r = row(i);
+            r["note"] = Value::Null;
+            if r["geo"].is_object() {
+                r["geo"]["country"] = Value::Null;
+            }
+            r
+        })
+        .collect();
+    expected.extend((n..n + 500).map(evolved));
+    assert_eq!(cat.rows(), expected, "PyIceberg reads the evolved table");
+    let meta = cat.snapshots()["metadata_location"].as_str().unwrap().to_string();
+    let mut rows = cat.py(&["read-duckdb", &meta])["rows"].as_array().cloned().unwrap();
+    rows.sort_by_key(|r| r["id"].as_u64());
+    assert_eq!(rows, expected, "DuckDB reads the evolved table");
 }
 
 #[test]

@@ -11,3 +11,4 @@ pub mod spec;
 pub mod table;
 pub mod inspect;
 pub mod scan;
+pub mod evolve;
