@@ -633,7 +633,7 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__ingest)
-            opts="-v -q -h -V --to --table --create --partition-by --sort-by --identifier --property --commit-interval --max-open-files --prefix --schema --infer-rows --max-rows --max-bytes --max-age --compression --row-group-rows --on-error --dead-letter --max-line-bytes --state-dir --restart --force --max-bad-lines --upload-concurrency --part-size --threads --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
+            opts="-v -q -h -V --to --table --create --partition-by --sort-by --identifier --property --commit-interval --evolve-schema --max-open-files --prefix --schema --infer-rows --max-rows --max-bytes --max-age --compression --row-group-rows --on-error --dead-letter --max-line-bytes --state-dir --restart --force --max-bad-lines --upload-concurrency --part-size --threads --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
