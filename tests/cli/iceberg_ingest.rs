@@ -470,3 +470,60 @@ fn a_schema_change_under_a_running_writer_is_retried_when_the_data_fits_and_refu
     assert!(err.contains("extra") && err.contains("dropped"), "{err}");
     assert_eq!(cat.rows().len(), 11, "the refused commit added nothing");
 }
+
+/// Every id once and no commit id twice.
+fn assert_exactly_once(cat: &Cat, n: u64, what: &str) {
+    let ids: Vec<u64> = cat.rows().iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, (0..n).collect::<Vec<_>>(), "{what}: every row exactly once");
+    let mut commit_ids: Vec<String> = cat.snapshots()["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["summary"]["prestige.commit-id"].as_str().unwrap().to_string())
+        .collect();
+    let total = commit_ids.len();
+    commit_ids.sort();
+    commit_ids.dedup();
+    assert_eq!(commit_ids.len(), total, "{what}: no commit id twice");
+}
+
+#[test]
+fn a_lost_commit_answer_and_a_kill_inside_a_conflict_retry_never_duplicate_or_lose_a_row() {
+    let s3 = shared_s3();
+    // (injected error, kill point): a commit whose answer is lost landed, and the retry must find it instead of
+    // committing again; a kill inside the retry (after a conflict, or after a landed commit) and a rerun.
+    let cases = [
+        ("iceberg.lost_answer", None),
+        ("iceberg.conflict", Some("iceberg.commit_retry:2")),
+        ("iceberg.lost_answer", Some("iceberg.commit_retry:1")),
+    ];
+    for rest in [false, true] {
+        for (error, kill) in cases {
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = tmp.path();
+            let cat = if rest { Cat::rest(s3) } else { Cat::Sqlite(dir) };
+            let n = 3000;
+            let input = setup(dir, n);
+            let schema = dir.join("schema.json");
+            let args = ["--create", "--schema", schema.to_str().unwrap(), "--max-rows", "700"];
+            let mut env = vec![("PRESTIGE_FAILPOINT_ERROR", error)];
+            if let Some(k) = kill {
+                env.push(("PRESTIGE_FAILPOINT", k));
+            }
+            let first = ingest_env(&cat, dir, &input, &args, &env);
+            let what = format!("{error} / {kill:?} / rest={rest}");
+            match kill {
+                None => {
+                    assert!(first.status.success(), "{what}: {}", String::from_utf8_lossy(&first.stderr));
+                    assert_eq!(report(&first)["commits"].as_array().unwrap().len(), 5, "{what}");
+                }
+                Some(_) => {
+                    assert!(!first.status.success(), "{what}: the failpoint must kill the run");
+                    let out = ingest(&cat, dir, &input, &args);
+                    assert!(out.status.success(), "{what}: rerun failed: {}", String::from_utf8_lossy(&out.stderr));
+                }
+            }
+            assert_exactly_once(&cat, n, &what);
+        }
+    }
+}

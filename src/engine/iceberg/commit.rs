@@ -383,7 +383,7 @@ pub async fn append(catalog: &dyn Catalog, mut table: LoadedTable, req: &AppendR
         attempt += 1;
         check_fits(&table, req.schema_id)?;
         let mut scratch = Vec::new();
-        let outcome = try_append(catalog, &table, req, snapshot_id, &added, &mut scratch).await;
+        let outcome = try_append(catalog, &table, req, snapshot_id, &added, &mut scratch, attempt).await;
         match outcome {
             Ok(r) => {
                 return Ok(CommitResult { attempts: attempt, ..r });
@@ -396,6 +396,7 @@ pub async fn append(catalog: &dyn Catalog, mut table: LoadedTable, req: &AppendR
                 tokio::time::sleep(policy.wait(attempt - 1)).await;
                 // Whatever happened, the table's state decides: did our snapshot land?
                 let reloaded = reload(catalog, &table, &policy, started).await;
+                crate::engine::failpoint::hit("iceberg.commit_retry");
                 match reloaded {
                     Ok(t) => {
                         if let Some(s) = find_commit(&t.metadata, &req.branch, &req.commit_id, base_head) {
@@ -456,6 +457,7 @@ async fn try_append(
     snapshot_id: i64,
     added: &[ManifestFile],
     scratch: &mut Vec<String>,
+    attempt: u32,
 ) -> Result<CommitResult> {
     let m = &table.metadata;
     let parent = m.snapshot_for_ref(&req.branch).cloned();
@@ -515,6 +517,13 @@ async fn try_append(
         // A schema change since the base makes this a conflict: the retry re-checks that the data still fits.
         TableRequirement::CurrentSchemaIdMatch { current_schema_id: m.current_schema_id() },
     ];
+    // Test hooks: another writer won (nothing committed), or the commit landed but its answer was lost.
+    if attempt == 1 && crate::engine::failpoint::injected_error("iceberg.conflict") {
+        return Err(Error::CommitConflict { table: table.name(), message: "injected conflict".into() });
+    }
     let committed = catalog.commit(table, requirements, updates).await?;
+    if attempt == 1 && crate::engine::failpoint::injected_error("iceberg.lost_answer") {
+        return Err(Error::CommitUnknown { table: table.name(), message: "injected: the answer was lost".into() });
+    }
     Ok(CommitResult { snapshot_id, sequence_number, timestamp_ms, attempts: 1, table: committed })
 }
