@@ -175,7 +175,8 @@ fn partitioned_table_round_trip(cat: &Cat, dir: &Path) {
 
     // PyIceberg prunes by our partition values (bucket, day) and column bounds (ids, truncated UTF-8 strings): a
     // wrong value or bound would drop rows from these filtered reads.
-    let filters: Vec<(String, Box<dyn Fn(&Value) -> bool>)> = vec![
+    type Keep = Box<dyn Fn(&Value) -> bool>;
+    let filters: Vec<(String, Keep)> = vec![
         ("id == 4242".into(), Box::new(|r: &Value| r["id"] == 4242)),
         ("id >= 5990".into(), Box::new(|r: &Value| r["id"].as_u64().unwrap() >= 5990)),
         ("ts >= '2026-11-22T00:00:00+00:00' and ts < '2026-11-22T06:00:00+00:00'".into(), Box::new(|r: &Value| {
