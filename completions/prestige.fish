@@ -63,7 +63,7 @@ complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l infer-rows 
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l max-rows -d 'Close a file after this many rows' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l max-bytes -d 'Close a file when it reaches about this size on disk (e.g. 128MiB)' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l max-age -d 'Close a file open this long even when no new input arrives (e.g. 30s, 5m)' -r
-complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l compression -d 'Parquet compression: zstd[:level], snappy, gzip[:level], lz4, none' -r
+complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l compression -d 'Parquet compression: zstd[:level], snappy, gzip[:level], lz4, none [default: zstd; for a table, its write.parquet.compression-codec and -level]' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l row-group-rows -d 'Rows per Parquet row group' -r
 complete -c prestige -n "__fish_prestige_using_subcommand ingest" -l on-error -d 'What to do with a line that cannot be loaded' -r -f -a "fail\t'Stop at the first bad line, naming file and line (rows before it are kept)'
 skip\t'Drop bad lines and count them in the report'

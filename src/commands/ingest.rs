@@ -86,9 +86,10 @@ pub struct IngestArgs {
     /// Close a file open this long even when no new input arrives (e.g. 30s, 5m)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub max_age: Option<Duration>,
-    /// Parquet compression: zstd[:level], snappy, gzip[:level], lz4, none
-    #[arg(long, default_value = "zstd", value_name = "CODEC", value_parser = parse_compression)]
-    pub compression: Compression,
+    /// Parquet compression: zstd[:level], snappy, gzip[:level], lz4, none [default: zstd; for a table, its
+    /// write.parquet.compression-codec and -level]
+    #[arg(long, value_name = "CODEC", value_parser = parse_compression)]
+    pub compression: Option<Compression>,
     /// Rows per Parquet row group
     #[arg(long, default_value_t = 1 << 20, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub row_group_rows: u64,
@@ -198,7 +199,7 @@ impl IngestArgs {
                 },
             },
             parquet: ParquetSettings {
-                compression: self.compression,
+                compression: self.compression.unwrap_or_else(|| parse_compression("zstd").expect("a valid codec")),
                 row_group_rows: self.row_group_rows as usize,
                 // Two encoder threads per core even out columns that cost more than others.
                 encode_threads: cores * 2,
@@ -230,6 +231,9 @@ pub async fn run(args: IngestArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                 opts.schema = None;
             }
             opts.destination = target.data_store_location()?;
+            if args.compression.is_none() {
+                opts.parquet.compression = table_compression(&target.table.metadata)?;
+            }
             opts.s3 = target.table.s3.clone();
             opts.table = Some(target);
             format!("table {name}")
@@ -244,6 +248,18 @@ pub async fn run(args: IngestArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         IngestStatus::Interrupted => exit::INTERRUPTED,
         _ => exit::OK,
     }))
+}
+
+/// The table's `write.parquet.compression-codec` (and `-level`), zstd when unset.
+fn table_compression(m: &iceberg::spec::TableMetadata) -> anyhow::Result<Compression> {
+    let p = m.properties();
+    let codec = p.get("write.parquet.compression-codec").map(|c| c.to_ascii_lowercase()).unwrap_or_else(|| "zstd".into());
+    let text = match p.get("write.parquet.compression-level") {
+        Some(l) if matches!(codec.as_str(), "zstd" | "gzip") => format!("{codec}:{l}"),
+        _ => codec,
+    };
+    parse_compression(&text)
+        .map_err(|e| Error::Config(format!("table property write.parquet.compression-codec: {e}")).into())
 }
 
 /// Opens the catalog and the table (creating it with --create), and decides file sizes.

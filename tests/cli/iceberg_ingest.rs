@@ -550,3 +550,29 @@ fn a_lost_commit_answer_and_a_kill_inside_a_conflict_retry_never_duplicate_or_lo
         }
     }
 }
+
+#[test]
+fn data_files_use_the_tables_compression_codec_unless_the_flag_says_otherwise() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let cat = Cat::Sqlite(dir);
+    let input = setup(dir, 100);
+    let schema = dir.join("schema.json");
+    let codec_of = |out: &std::process::Output| -> String {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let loc = report(out)["files"][0]["location"].as_str().unwrap().trim_start_matches("file://").to_string();
+        let script = format!("import pyarrow.parquet as pq; print(pq.ParquetFile('{loc}').metadata.row_group(0).column(0).compression)");
+        let o = std::process::Command::new(crate::common::python()).arg("-c").arg(script).output().unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let out = ingest(
+        &cat,
+        dir,
+        &input,
+        &["--create", "--schema", schema.to_str().unwrap(), "--property", "write.parquet.compression-codec=snappy"],
+    );
+    assert_eq!(codec_of(&out), "SNAPPY");
+    let more = dir.join("more.ndjson");
+    write_lines(&more, &[row(500).to_string()]);
+    assert_eq!(codec_of(&ingest(&cat, dir, &more, &["--compression", "gzip"])), "GZIP");
+}
