@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef};
-use iceberg::arrow::RecordBatchPartitionSplitter;
+use iceberg::arrow::{PartitionValueCalculator, arrow_struct_to_literal};
+use iceberg::spec::{Literal, PartitionKey, StructType};
 use iceberg::spec::{
     DataContentType, DataFile, DataFileBuilder, DataFileFormat, Datum, PartitionSpecRef, PrimitiveType, Schema,
     SchemaRef as IcebergSchemaRef, Struct, Type,
@@ -93,7 +94,7 @@ pub struct FanOut {
     settings: ParquetSettings,
     target_bytes: u64,
     commit: RotationPolicy,
-    splitter: Option<RecordBatchPartitionSplitter>,
+    splitter: Option<Splitter>,
     writers: Vec<PartitionWriter>,
     max_open: usize,
     done: Vec<TableFile>,
@@ -120,14 +121,7 @@ impl FanOut {
         start: Position,
         temp_tag: &str,
     ) -> Result<Self> {
-        let splitter = if spec.is_unpartitioned() {
-            None
-        } else {
-            Some(RecordBatchPartitionSplitter::try_new_with_computed_values(schema, spec).map_err(|e| Error::Iceberg {
-                table: String::new(),
-                message: format!("cannot partition rows by the table's spec: {e}"),
-            })?)
-        };
+        let splitter = if spec.is_unpartitioned() { None } else { Some(Splitter::new(schema, spec)?) };
         Ok(Self {
             dir,
             settings: settings.clone(),
@@ -207,12 +201,7 @@ impl FanOut {
             let part = batch.slice(off, take);
             let pieces: Vec<(String, Struct, RecordBatch)> = match &self.splitter {
                 None => vec![(String::new(), Struct::empty(), part)],
-                Some(s) => s
-                    .split(&part)
-                    .map_err(|e| Error::Iceberg { table: String::new(), message: format!("cannot partition rows: {e}") })?
-                    .into_iter()
-                    .map(|(k, b)| (k.to_path(), k.data().clone(), b))
-                    .collect(),
+                Some(s) => s.split(&part)?,
             };
             let mut rotated = false;
             for (path, partition, b) in pieces {
@@ -275,6 +264,68 @@ impl FanOut {
         for f in std::mem::take(&mut self.done).into_iter().chain(self.ready.drain(..).flatten()) {
             let _ = std::fs::remove_file(&f.sealed.temp_path);
         }
+    }
+}
+
+/// Splits rows by partition value: the spec's transforms computed column-wise (iceberg-rust's calculator), rows
+/// grouped by the row-format bytes of their values, and each group's value turned into an Iceberg struct once
+/// (not once per row); a batch of one partition — the common case for time-ordered input — is not copied.
+struct Splitter {
+    calculator: PartitionValueCalculator,
+    partition_type: StructType,
+    spec: iceberg::spec::PartitionSpec,
+    schema: IcebergSchemaRef,
+}
+
+impl Splitter {
+    fn new(schema: IcebergSchemaRef, spec: PartitionSpecRef) -> Result<Self> {
+        let err = |e: iceberg::Error| Error::Iceberg {
+            table: String::new(),
+            message: format!("cannot partition rows by the table's spec: {e}"),
+        };
+        let calculator = PartitionValueCalculator::try_new(&spec, &schema).map_err(err)?;
+        let partition_type = spec.partition_type(&schema).map_err(err)?;
+        Ok(Self { calculator, partition_type, spec: (*spec).clone(), schema })
+    }
+
+    fn split(&self, batch: &RecordBatch) -> Result<Vec<(String, Struct, RecordBatch)>> {
+        use arrow::array::{Array, StructArray, UInt32Array};
+        use arrow::row::{RowConverter, SortField};
+        let err = |m: String| Error::Iceberg { table: String::new(), message: format!("cannot partition rows: {m}") };
+        let values = self.calculator.calculate(batch).map_err(|e| err(e.to_string()))?;
+        let st = values.as_any().downcast_ref::<StructArray>().ok_or_else(|| err("partition values are not a struct".into()))?;
+        let fields: Vec<SortField> = st.columns().iter().map(|c| SortField::new(c.data_type().clone())).collect();
+        let converter = RowConverter::new(fields).map_err(|e| err(e.to_string()))?;
+        let rows = converter.convert_columns(st.columns()).map_err(|e| err(e.to_string()))?;
+        let mut groups: Vec<(usize, Vec<u32>)> = Vec::new();
+        let mut index: HashMap<&[u8], usize> = HashMap::new();
+        for i in 0..rows.num_rows() {
+            let key = rows.row(i).data();
+            match index.get(key) {
+                Some(&g) => groups[g].1.push(i as u32),
+                None => {
+                    index.insert(key, groups.len());
+                    groups.push((i, vec![i as u32]));
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(groups.len());
+        let single = groups.len() == 1;
+        for (first, idx) in groups {
+            let value: arrow::array::ArrayRef = std::sync::Arc::new(st.slice(first, 1));
+            let data = match arrow_struct_to_literal(&value, &self.partition_type).map_err(|e| err(e.to_string()))?.pop() {
+                Some(Some(Literal::Struct(s))) => s,
+                _ => return Err(err("a partition value is not a struct".into())),
+            };
+            let key = PartitionKey::new(self.spec.clone(), self.schema.clone(), data.clone());
+            let rows = if single {
+                batch.clone()
+            } else {
+                arrow::compute::take_record_batch(batch, &UInt32Array::from(idx)).map_err(|e| err(e.to_string()))?
+            };
+            out.push((key.to_path(), data, rows));
+        }
+        Ok(out)
     }
 }
 
