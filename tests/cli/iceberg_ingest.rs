@@ -576,3 +576,50 @@ fn data_files_use_the_tables_compression_codec_unless_the_flag_says_otherwise() 
     write_lines(&more, &[row(500).to_string()]);
     assert_eq!(codec_of(&ingest(&cat, dir, &more, &["--compression", "gzip"])), "GZIP");
 }
+
+#[test]
+fn manifest_metrics_follow_the_tables_metrics_modes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let cat = Cat::Sqlite(dir);
+    let input = setup(dir, 200);
+    let schema = dir.join("schema.json");
+    // Bounds of every column by field id, as PyIceberg reads them from the manifest (values as text).
+    let bounds = || -> Value {
+        let script = format!(
+            "import json\nfrom pyiceberg.catalog.sql import SqlCatalog\n\
+             c = SqlCatalog('default', uri='sqlite:///{}', warehouse='file://{}')\n\
+             f = c.load_table('db.events').inspect.files().to_pylist()[0]\n\
+             print(json.dumps({{k: {{str(i): v.decode('utf-8', 'replace') for i, v in (f[k] or [])}} \
+             for k in ('lower_bounds', 'upper_bounds')}} | {{'value_counts': len(f['value_counts'] or [])}}))",
+            dir.join("catalog.db").display(),
+            dir.join("wh").display()
+        );
+        let o = std::process::Command::new(crate::common::python()).arg("-c").arg(script).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let out = ingest(
+        &cat,
+        dir,
+        &input,
+        &[
+            "--create",
+            "--schema",
+            schema.to_str().unwrap(),
+            "--property",
+            "write.metadata.metrics.default=counts",
+            "--property",
+            "write.metadata.metrics.column.name=full",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let b = bounds();
+    // Only `name` (field id 3) has bounds, untruncated; every column still has value counts.
+    let lower = b["lower_bounds"].as_object().unwrap();
+    assert_eq!(lower.keys().collect::<Vec<_>>(), vec!["3"], "{b}");
+    let names: Vec<String> = (0..200).map(row).filter_map(|r| r["name"].as_str().map(str::to_string)).collect();
+    assert_eq!(b["upper_bounds"]["3"], json!(names.iter().max().unwrap()), "full mode keeps the whole value");
+    assert_eq!(b["lower_bounds"]["3"], json!(names.iter().min().unwrap()));
+    assert!(b["value_counts"].as_u64().unwrap() >= 6);
+}

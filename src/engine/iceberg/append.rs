@@ -103,6 +103,7 @@ impl TableCommitter {
     pub fn commit(&mut self, commit_id: &str, files: Vec<TableFile>, summary: BTreeMap<String, String>) -> Result<&CommitInfo> {
         let paths = self.paths(&files);
         let schema = self.target.table.metadata.current_schema().clone();
+        let metrics = super::write::MetricsMode::for_table(self.target.table.metadata.properties(), &schema);
         let mut data_files = Vec::new();
         let (mut rows, mut bytes) = (0, 0);
         for (f, path) in files.iter().zip(&paths) {
@@ -110,7 +111,7 @@ impl TableCommitter {
             self.place(f)?;
             rows += f.sealed.rows;
             bytes += f.sealed.bytes;
-            data_files.push(data_file(path, f.sealed.bytes, &footer, &schema, f.partition.clone(), self.spec_id)?);
+            data_files.push(data_file(path, f.sealed.bytes, &footer, &schema, f.partition.clone(), self.spec_id, &metrics)?);
         }
         failpoint::hit("iceberg.before_commit");
         let req = AppendRequest {

@@ -337,8 +337,48 @@ pub fn read_footer(path: &Path) -> Result<ParquetMetaData> {
         .map_err(|e| Error::Parquet { path: path.display().to_string(), source: e })
 }
 
-/// Default `write.metadata.metrics.default`: bounds truncated to 16 characters / bytes.
-const TRUNCATE: usize = 16;
+/// What a manifest entry records of a column (`write.metadata.metrics.default`, `write.metadata.metrics.column.*`):
+/// `none` (sizes only), `counts`, `truncate(N)` (bounds of strings and binaries cut to N, the default N = 16) or
+/// `full`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsMode {
+    None,
+    Counts,
+    Truncate(usize),
+    Full,
+}
+
+impl MetricsMode {
+    fn parse(text: &str) -> Option<Self> {
+        let t = text.trim().to_ascii_lowercase();
+        match t.as_str() {
+            "none" => Some(MetricsMode::None),
+            "counts" => Some(MetricsMode::Counts),
+            "full" => Some(MetricsMode::Full),
+            _ => {
+                let n = t.strip_prefix("truncate(")?.strip_suffix(')')?.trim().parse::<usize>().ok()?;
+                (n > 0).then_some(MetricsMode::Truncate(n))
+            }
+        }
+    }
+
+    /// The mode of each column of `schema` per the table's properties (unknown values fall back to the default).
+    pub fn for_table(props: &HashMap<String, String>, schema: &Schema) -> impl Fn(i32) -> MetricsMode + use<> {
+        let default = props
+            .get("write.metadata.metrics.default")
+            .and_then(|v| MetricsMode::parse(v))
+            .unwrap_or(MetricsMode::Truncate(16));
+        let mut by_id: HashMap<i32, MetricsMode> = HashMap::new();
+        for (k, v) in props {
+            if let Some(col) = k.strip_prefix("write.metadata.metrics.column.")
+                && let (Some(f), Some(m)) = (schema.field_by_name(col), MetricsMode::parse(v))
+            {
+                by_id.insert(f.id, m);
+            }
+        }
+        move |id| by_id.get(&id).copied().unwrap_or(default)
+    }
+}
 
 /// The manifest entry for a data file: record count, size, split offsets, the partition tuple, and per
 /// column (by field id) sizes, value, null and NaN counts, lower and upper bounds in the spec's binary form
@@ -350,6 +390,7 @@ pub fn data_file(
     schema: &Schema,
     partition: Struct,
     spec_id: i32,
+    metrics: &dyn Fn(i32) -> MetricsMode,
 ) -> Result<DataFile> {
     let descr = footer.file_metadata().schema_descr();
     let mut column_sizes: HashMap<i32, u64> = HashMap::new();
@@ -368,6 +409,20 @@ pub fn data_file(
         let Some(field) = schema.field_by_id(id) else { continue };
         let Type::Primitive(prim) = field.field_type.as_ref() else { continue };
         let repeated = col.max_rep_level() > 0;
+        let mode = metrics(id);
+        if mode == MetricsMode::None {
+            for rg in footer.row_groups() {
+                *column_sizes.entry(id).or_default() += rg.column(c).compressed_size().max(0) as u64;
+            }
+            continue;
+        }
+        let trunc = match mode {
+            MetricsMode::Truncate(n) => Some(n),
+            _ => None,
+        };
+        if mode == MetricsMode::Counts {
+            no_bounds.insert(id);
+        }
         if matches!(prim, PrimitiveType::Float | PrimitiveType::Double) {
             // JSON has no NaN: a float column written by ingest never holds one.
             nan_counts.insert(id, 0);
@@ -385,7 +440,7 @@ pub fn data_file(
                     let non_null = cc.num_values().max(0) as u64 - st.null_count_opt().unwrap_or(0);
                     match (st.min_bytes_opt(), st.max_bytes_opt()) {
                         (Some(lo), Some(hi)) => {
-                            let (Some(lo), Some(hi)) = (bound(prim, st, lo, false), bound(prim, st, hi, true)) else {
+                            let (Some(lo), Some(hi)) = (bound(prim, st, lo, false, trunc), bound(prim, st, hi, true, trunc)) else {
                                 no_bounds.insert(id);
                                 continue;
                             };
@@ -445,14 +500,15 @@ pub fn data_file(
 
 /// One bound from a Parquet statistic's plain bytes, in Iceberg's type; `None` when it cannot be expressed
 /// (an upper bound that cannot be rounded up after truncation).
-fn bound(prim: &PrimitiveType, st: &Statistics, bytes: &[u8], upper: bool) -> Option<Datum> {
+fn bound(prim: &PrimitiveType, st: &Statistics, bytes: &[u8], upper: bool, trunc: Option<usize>) -> Option<Datum> {
+    let limit = trunc.unwrap_or(usize::MAX);
     match prim {
         PrimitiveType::String => {
             let s = std::str::from_utf8(bytes).ok()?;
-            if s.chars().count() <= TRUNCATE {
+            if s.chars().count() <= limit {
                 return Some(Datum::string(s));
             }
-            let head: String = s.chars().take(TRUNCATE).collect();
+            let head: String = s.chars().take(limit).collect();
             if !upper {
                 return Some(Datum::string(head));
             }
@@ -471,10 +527,10 @@ fn bound(prim: &PrimitiveType, st: &Statistics, bytes: &[u8], upper: bool) -> Op
             None
         }
         PrimitiveType::Binary => {
-            if bytes.len() <= TRUNCATE {
+            if bytes.len() <= limit {
                 return Some(Datum::binary(bytes.to_vec()));
             }
-            let mut head = bytes[..TRUNCATE].to_vec();
+            let mut head = bytes[..limit].to_vec();
             if !upper {
                 return Some(Datum::binary(head));
             }
