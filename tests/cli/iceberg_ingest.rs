@@ -275,19 +275,7 @@ fn kill_and_rerun(cat: &Cat, dir: &Path, point: &str) {
     assert!(!killed.status.success(), "{point}: the failpoint must kill the run");
     let out = ingest(cat, dir, &input, &args);
     assert!(out.status.success(), "{point}: rerun failed: {}", String::from_utf8_lossy(&out.stderr));
-    let ids: Vec<u64> = cat.rows().iter().map(|r| r["id"].as_u64().unwrap()).collect();
-    assert_eq!(ids, (0..n).collect::<Vec<_>>(), "{point}: every row exactly once");
-    let snaps = cat.snapshots();
-    let mut commit_ids: Vec<String> = snaps["snapshots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["summary"]["prestige.commit-id"].as_str().unwrap().to_string())
-        .collect();
-    let total = commit_ids.len();
-    commit_ids.sort();
-    commit_ids.dedup();
-    assert_eq!(commit_ids.len(), total, "{point}: no commit id twice");
+    assert_exactly_once(cat, n, point);
     // A third run finds everything ingested.
     let again = ingest(cat, dir, &input, &args);
     assert_eq!(report(&again)["status"], "already_ingested", "{point}");
