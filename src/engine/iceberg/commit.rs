@@ -527,3 +527,63 @@ async fn try_append(
     }
     Ok(CommitResult { snapshot_id, sequence_number, timestamp_ms, attempts: 1, table: committed })
 }
+
+/// Commits a metadata-only change — refs, snapshot removal, properties — built from the table's current state,
+/// retrying per `commit.retry.*`.
+///
+/// `build` gets the table as it is now and returns the requirements and updates to commit; on a conflict, or
+/// when a commit's outcome was unknown, the table is reloaded (after the backoff) and `build` is called again,
+/// so it re-validates against whatever changed. Write `build` so that it sees its own change as done: returning
+/// no updates means there is nothing (left) to do, and the reloaded table is returned with `changed = false`.
+/// Returns the table after the change and the number of attempts.
+pub async fn commit_change<F>(catalog: &dyn Catalog, mut table: LoadedTable, mut build: F) -> Result<ChangeResult>
+where
+    F: FnMut(&LoadedTable) -> Result<(Vec<TableRequirement>, Vec<TableUpdate>)>,
+{
+    let started = Instant::now();
+    let policy = RetryPolicy::of(&table.metadata);
+    let mut attempt = 0u32;
+    let mut landed_unknown = false;
+    loop {
+        attempt += 1;
+        let (mut requirements, updates) = build(&table)?;
+        if updates.is_empty() {
+            return Ok(ChangeResult { table, attempts: attempt, changed: landed_unknown });
+        }
+        if !requirements.iter().any(|r| matches!(r, TableRequirement::UuidMatch { .. })) {
+            requirements.insert(0, TableRequirement::UuidMatch { uuid: table.metadata.uuid() });
+        }
+        if attempt == 1 && crate::engine::failpoint::injected_error("iceberg.conflict") {
+            tracing::info!("injected conflict");
+        } else {
+            match catalog.commit(&table, requirements, updates).await {
+                Ok(t) => return Ok(ChangeResult { table: t, attempts: attempt, changed: true }),
+                Err(Error::CommitConflict { .. }) => {}
+                Err(Error::CommitUnknown { table: name, message }) => {
+                    tracing::warn!("commit to {name}: outcome unknown ({message}); reloading to find out");
+                    landed_unknown = true;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if attempt > policy.retries || started.elapsed() > policy.total {
+            return Err(Error::CommitConflict {
+                table: table.name(),
+                message: format!("the table kept changing; gave up after {attempt} attempts (commit.retry.num-retries)"),
+            });
+        }
+        tokio::time::sleep(policy.wait(attempt - 1)).await;
+        table = reload(catalog, &table, &policy, started).await?;
+        crate::engine::failpoint::hit("iceberg.commit_retry");
+    }
+}
+
+/// What [`commit_change`] did.
+#[derive(Debug, Clone)]
+pub struct ChangeResult {
+    /// The table after the change (or as found, when there was nothing to do).
+    pub table: LoadedTable,
+    pub attempts: u32,
+    /// Whether this call changed the table (false: `build` found nothing to do on the first attempt).
+    pub changed: bool,
+}

@@ -1,0 +1,1 @@
+//! Table compaction: bin-packing rewrites of small files in `replace` snapshots.

@@ -1,0 +1,1 @@
+//! Snapshot expiry: which snapshots go, and the files no remaining snapshot reaches.

@@ -1,0 +1,1 @@
+//! Orphan files: files under a table location that no metadata references.

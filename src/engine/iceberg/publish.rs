@@ -1,0 +1,1 @@
+//! Write-audit-publish: fast-forward and cherry-pick of audited snapshots onto main.

@@ -1,0 +1,1 @@
+//! Branches and tags, rollback and set-current.

@@ -1,0 +1,1 @@
+//! Following a table: new snapshots on a ref as events, or their appended rows.

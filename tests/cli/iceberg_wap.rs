@@ -1,0 +1,1 @@
+//! iceberg_wap
