@@ -1,1 +1,348 @@
 //! Following a table: new snapshots on a ref as events, or their appended rows.
+//!
+//! The watcher keeps a checkpoint — the last snapshot it delivered on the ref (id, timestamp, sequence
+//! number) — and on every poll walks the ref's ancestry back from its head to that checkpoint. Everything
+//! newer is new, oldest first. The walk also proves there is no gap: it must reach the checkpoint itself, or a
+//! snapshot whose parent id is the checkpoint (the checkpoint was expired, its child is still there). When it
+//! can do neither, the ref was rolled back past the checkpoint or snapshots after it were expired before they
+//! were delivered; the watcher stops with an error naming the snapshots instead of skipping or repeating.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use iceberg::spec::{Operation, SnapshotRef};
+use serde::{Deserialize, Serialize};
+
+use super::catalog::LoadedTable;
+use super::inspect::rfc3339_ms;
+use super::scan::{self as table_scan, SnapshotChoice, TableScanOptions, TableScanStream};
+use crate::engine::error::{Error, Result};
+use crate::engine::storage::local::write_atomic;
+
+/// The checkpoint a table watcher persists with `--state`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TableWatchState {
+    pub version: u32,
+    pub table: String,
+    #[serde(rename = "ref")]
+    pub ref_name: String,
+    /// Everything up to and including this snapshot of the ref's lineage was delivered; `None`: nothing yet,
+    /// deliver from the first snapshot of the lineage.
+    pub snapshot_id: Option<i64>,
+    /// The checkpoint snapshot's commit time (absent for a starting point that is not a delivered snapshot).
+    pub timestamp_ms: Option<i64>,
+    pub timestamp: Option<String>,
+    pub sequence_number: Option<i64>,
+}
+
+impl TableWatchState {
+    fn after(table: &str, ref_name: &str, s: Option<&SnapshotRef>, id: Option<i64>) -> Self {
+        Self {
+            version: 1,
+            table: table.to_string(),
+            ref_name: ref_name.to_string(),
+            snapshot_id: s.map(|s| s.snapshot_id()).or(id),
+            timestamp_ms: s.map(|s| s.timestamp_ms()),
+            timestamp: s.map(|s| rfc3339_ms(s.timestamp_ms())),
+            sequence_number: s.map(|s| s.sequence_number()),
+        }
+    }
+
+    /// The checkpoint after delivering `event`.
+    pub fn delivered(&mut self, event: &SnapshotEvent) {
+        self.snapshot_id = Some(event.snapshot_id);
+        self.timestamp_ms = Some(event.timestamp_ms);
+        self.timestamp = Some(event.timestamp.clone());
+        self.sequence_number = Some(event.sequence_number);
+    }
+}
+
+/// Reads a table watch state file; a missing file is no state.
+pub fn load_state(path: &Path) -> Result<Option<TableWatchState>> {
+    match std::fs::read(path) {
+        Ok(data) => serde_json::from_slice(&data).map(Some).map_err(|e| {
+            Error::Config(format!(
+                "{}: not a `watch --table` state file ({e}); give another --state file, or delete it to start over",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io("read", path, e)),
+    }
+}
+
+/// Writes the state file atomically (temp file, fsync, rename, fsync of the directory).
+pub fn save_state(path: &Path, state: &TableWatchState) -> Result<()> {
+    let data = serde_json::to_vec_pretty(state).map_err(|e| Error::Config(e.to_string()))?;
+    write_atomic(path, &data)
+}
+
+/// One new snapshot on the watched ref, as printed (one NDJSON line) or handed to `--exec`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SnapshotEvent {
+    pub table: String,
+    #[serde(rename = "ref")]
+    pub ref_name: String,
+    pub snapshot_id: i64,
+    pub parent_id: Option<i64>,
+    pub sequence_number: i64,
+    pub timestamp_ms: i64,
+    pub timestamp: String,
+    /// `append`, `replace`, `overwrite` or `delete`.
+    pub operation: String,
+    pub added_data_files: u64,
+    pub added_records: u64,
+    pub deleted_records: u64,
+    /// The summary's `prestige.commit-id`.
+    pub commit_id: Option<String>,
+    /// The summary's `wap.id`.
+    pub wap_id: Option<String>,
+}
+
+impl SnapshotEvent {
+    fn of(table: &str, ref_name: &str, s: &SnapshotRef) -> Self {
+        let props = &s.summary().additional_properties;
+        let count = |k: &str| props.get(k).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        Self {
+            table: table.to_string(),
+            ref_name: ref_name.to_string(),
+            snapshot_id: s.snapshot_id(),
+            parent_id: s.parent_snapshot_id(),
+            sequence_number: s.sequence_number(),
+            timestamp_ms: s.timestamp_ms(),
+            timestamp: rfc3339_ms(s.timestamp_ms()),
+            operation: s.summary().operation.as_str().to_string(),
+            added_data_files: count("added-data-files"),
+            added_records: count("added-records"),
+            deleted_records: count("deleted-records"),
+            commit_id: props.get("prestige.commit-id").cloned(),
+            wap_id: props.get("wap.id").cloned(),
+        }
+    }
+
+    pub fn is_append(&self) -> bool {
+        self.operation == Operation::Append.as_str()
+    }
+
+    /// A compaction (`replace`): the same rows in other files; nothing to deliver.
+    pub fn is_replace(&self) -> bool {
+        self.operation == Operation::Replace.as_str()
+    }
+}
+
+/// Where a watcher with no state starts.
+#[derive(Debug, Clone, Copy)]
+pub enum Start {
+    /// Deliver this snapshot (it must be on the ref's lineage) and everything after it.
+    Snapshot(i64),
+    /// Deliver the snapshots committed at or after this time (epoch ms).
+    Since(i64),
+}
+
+/// The ref's head, or `None` when the table has no snapshot yet (main of an empty table).
+fn head<'a>(table: &'a LoadedTable, ref_name: &str) -> Result<Option<&'a SnapshotRef>> {
+    match table.metadata.snapshot_for_ref(ref_name) {
+        Some(s) => Ok(Some(s)),
+        None if ref_name == "main" && table.metadata.snapshots().next().is_none() => Ok(None),
+        None => super::inspect::snapshot_of_ref(table, ref_name).map(Some),
+    }
+}
+
+/// The ref's lineage newest first, back to the first snapshot or to one whose parent was expired.
+fn lineage<'a>(table: &'a LoadedTable, head: &'a SnapshotRef) -> Vec<&'a SnapshotRef> {
+    let mut out = vec![head];
+    let mut cur = head;
+    while let Some(p) = cur.parent_snapshot_id().and_then(|p| table.metadata.snapshot_by_id(p)) {
+        out.push(p);
+        cur = p;
+    }
+    out
+}
+
+/// The starting checkpoint for a watcher without state.
+pub fn start_state(table: &LoadedTable, ref_name: &str, start: Start) -> Result<TableWatchState> {
+    let name = table.name();
+    let Some(head) = head(table, ref_name)? else {
+        return match start {
+            Start::Since(_) => Ok(TableWatchState::after(&name, ref_name, None, None)),
+            Start::Snapshot(id) => Err(Error::Missing {
+                what: "snapshot",
+                name: id.to_string(),
+                hint: format!(" in table {name} (it has no snapshots yet)"),
+            }),
+        };
+    };
+    let chain = lineage(table, head);
+    let oldest = chain.last().expect("the head at least");
+    match start {
+        Start::Snapshot(id) => match chain.iter().find(|s| s.snapshot_id() == id) {
+            // Everything before the start snapshot counts as delivered: its parent is the checkpoint.
+            Some(s) => {
+                let parent = s.parent_snapshot_id();
+                Ok(TableWatchState::after(&name, ref_name, parent.and_then(|p| table.metadata.snapshot_by_id(p)), parent))
+            }
+            None => {
+                super::inspect::snapshot_by_id(table, id)?;
+                Err(Error::Config(format!(
+                    "--start-snapshot {id} is not on ref {ref_name} of table {name} (its head is {}); see `prestige \
+                     snapshot list {name} --ref {ref_name}`",
+                    head.snapshot_id()
+                )))
+            }
+        },
+        Start::Since(ms) => match chain.iter().find(|s| s.timestamp_ms() < ms) {
+            Some(s) => Ok(TableWatchState::after(&name, ref_name, Some(s), None)),
+            None => Ok(TableWatchState::after(&name, ref_name, None, oldest.parent_snapshot_id())),
+        },
+    }
+}
+
+/// The snapshots of the ref committed after the checkpoint, oldest first — or an error when the ref's lineage
+/// no longer proves that nothing between the checkpoint and them is missing.
+pub fn new_snapshots(table: &LoadedTable, state: &TableWatchState) -> Result<Vec<SnapshotEvent>> {
+    let name = table.name();
+    let ref_name = state.ref_name.as_str();
+    let Some(head) = head(table, ref_name)? else {
+        return match state.snapshot_id {
+            None => Ok(Vec::new()),
+            Some(c) => Err(Error::Config(format!(
+                "table {name} has no snapshots any more, but the watcher already delivered snapshot {c}: the table \
+                 was emptied or replaced; delete the state file to start over"
+            ))),
+        };
+    };
+    let mut out: Vec<&SnapshotRef> = Vec::new();
+    let mut cur = head;
+    loop {
+        if Some(cur.snapshot_id()) == state.snapshot_id {
+            break;
+        }
+        out.push(cur);
+        match cur.parent_snapshot_id() {
+            // The checkpoint is this snapshot's parent (whether or not it still exists): no gap.
+            p if p == state.snapshot_id => break,
+            Some(p) => match table.metadata.snapshot_by_id(p) {
+                Some(s) => cur = s,
+                None => return Err(lost_place(table, state, head, Some(cur))),
+            },
+            None => return Err(lost_place(table, state, head, None)),
+        }
+    }
+    out.reverse();
+    Ok(out.into_iter().map(|s| SnapshotEvent::of(&name, ref_name, s)).collect())
+}
+
+/// Why the checkpoint cannot be found on the ref's lineage: rolled back, or expired with a possible gap.
+/// `oldest` is the oldest remaining ancestor when its parent was expired (`None`: the lineage reached its root).
+fn lost_place(table: &LoadedTable, state: &TableWatchState, head: &SnapshotRef, oldest: Option<&SnapshotRef>) -> Error {
+    let name = table.name();
+    let r = &state.ref_name;
+    let c = state.snapshot_id.map_or_else(|| "(the start of the table)".to_string(), |c| c.to_string());
+    let when = state.timestamp.as_deref().map(|t| format!(" (committed {t})")).unwrap_or_default();
+    let restart = "delete the state file and restart with --start-snapshot ID (or --lookback) to choose where to go on";
+    if let Some(id) = state.snapshot_id
+        && table.metadata.snapshot_by_id(id).is_some()
+    {
+        return Error::Config(format!(
+            "table {name}: the watcher's checkpoint, snapshot {id}{when}, is no longer an ancestor of ref {r} (now at \
+             snapshot {}, from {}): the ref was rolled back or reset to another lineage. Snapshots after the \
+             checkpoint may have been delivered that the ref no longer holds; {restart}",
+            head.snapshot_id(),
+            rfc3339_ms(head.timestamp_ms()),
+        ));
+    }
+    let rolled_back = state.sequence_number.is_some_and(|seq| seq > 0 && head.sequence_number() < seq);
+    let why = match oldest {
+        Some(o) => format!(
+            "the oldest remaining ancestor of ref {r}, snapshot {} (committed {}), has parent {}, which was expired too; \
+             snapshots between the checkpoint and it may have been expired before they were delivered",
+            o.snapshot_id(),
+            rfc3339_ms(o.timestamp_ms()),
+            o.parent_snapshot_id().unwrap_or_default()
+        ),
+        None if rolled_back => format!(
+            "ref {r} is at snapshot {}, older than the checkpoint (sequence number {} < {}): the ref was rolled back",
+            head.snapshot_id(),
+            head.sequence_number(),
+            state.sequence_number.unwrap_or_default()
+        ),
+        None => format!("no snapshot on ref {r} has it as its parent"),
+    };
+    Error::Missing {
+        what: "checkpoint snapshot",
+        name: c,
+        hint: format!(
+            "{when} in table {name} any more (expired?) and the watcher cannot prove that nothing after it was \
+             skipped: {why}; {restart}"
+        ),
+    }
+}
+
+/// The rows `event`'s snapshot appended: an incremental scan of exactly that snapshot's added data files
+/// (deletes committed later are not applied: these are the rows as appended), with `columns` and `filter`.
+pub async fn appended_rows(
+    table: &LoadedTable,
+    event: &SnapshotEvent,
+    columns: Option<Vec<String>>,
+    filter: Option<String>,
+) -> Result<TableScanStream> {
+    let snapshot = match event.parent_id {
+        Some(parent) => SnapshotChoice::Incremental { since: parent, until: Some(event.snapshot_id) },
+        // The lineage's first snapshot: all its files are the ones it added.
+        None => SnapshotChoice::Id(event.snapshot_id),
+    };
+    let opts = TableScanOptions { snapshot, columns, filter, limit: None, batch_size: 8192, concurrency: None };
+    let plan = table_scan::plan(table, &opts).await?;
+    Ok(plan.execute())
+}
+
+/// What `--exec` gets on its stdin.
+pub enum HookInput<'a> {
+    /// The event as one JSON line.
+    Event,
+    /// The snapshot's rows, from a finished file.
+    Rows(&'a Path),
+}
+
+/// Runs `command` through `sh -c` for one snapshot: the event (or the rows file) on its stdin, the event in
+/// `PRESTIGE_EVENT` and its ids in `PRESTIGE_TABLE`, `PRESTIGE_REF`, `PRESTIGE_SNAPSHOT_ID`,
+/// `PRESTIGE_OPERATION`; its stdout and stderr are ours. An error unless it exits 0.
+pub async fn run_hook(command: &str, event: &SnapshotEvent, input: HookInput<'_>) -> Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let json = serde_json::to_string(event).map_err(|e| Error::Config(e.to_string()))?;
+    let mut cmd = tokio::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(command)
+        .env("PRESTIGE_EVENT", &json)
+        .env("PRESTIGE_TABLE", &event.table)
+        .env("PRESTIGE_REF", &event.ref_name)
+        .env("PRESTIGE_SNAPSHOT_ID", event.snapshot_id.to_string())
+        .env("PRESTIGE_OPERATION", &event.operation);
+    match input {
+        HookInput::Event => {
+            cmd.stdin(Stdio::piped());
+        }
+        HookInput::Rows(path) => {
+            let f = std::fs::File::open(path).map_err(|e| Error::io("open", path, e))?;
+            cmd.stdin(Stdio::from(f));
+        }
+    }
+    let mut child = cmd.spawn().map_err(|e| Error::Config(format!("--exec {command:?}: cannot start: {e}")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A command that does not read its stdin is fine.
+        let _ = stdin.write_all(format!("{json}\n").as_bytes()).await;
+    }
+    let status = child.wait().await.map_err(|e| Error::Config(format!("--exec {command:?}: {e}")))?;
+    if status.success() {
+        return Ok(());
+    }
+    let status = status.code().map_or_else(|| "killed by a signal".to_string(), |c| format!("exit code {c}"));
+    Err(Error::Iceberg {
+        table: event.table.clone(),
+        message: format!(
+            "--exec {command:?} failed for snapshot {} ({status}); the snapshot stays undelivered and is handed over \
+             again next time",
+            event.snapshot_id
+        ),
+    })
+}
