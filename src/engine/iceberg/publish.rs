@@ -1,1 +1,328 @@
 //! Write-audit-publish: fast-forward and cherry-pick of audited snapshots onto main.
+//!
+//! Java Iceberg's semantics (`CherryPickOperation`, `WapUtil`, `SnapshotManager.fastForwardBranch`): a snapshot
+//! whose parent is the target's head is published by moving the target to it (fast-forward, no new snapshot);
+//! otherwise an `append` snapshot is replayed as a new snapshot on the target carrying `source-snapshot-id`
+//! (and `published-wap-id` for a staged WAP write). Publishing is idempotent: a snapshot already on the target's
+//! lineage, or already picked there, is not published again.
+
+use std::collections::{BTreeMap, HashSet};
+
+use iceberg::spec::{
+    ManifestContentType, ManifestStatus, Operation, Snapshot, SnapshotReference, SnapshotRetention, TableMetadata,
+};
+use iceberg::{TableRequirement, TableUpdate};
+use serde::Serialize;
+
+use super::catalog::{Catalog, LoadedTable};
+use super::commit::{self, AppendRequest, MAIN, refs_of};
+use super::inspect::snapshot_by_id;
+use crate::engine::error::{Error, Result};
+
+/// The summary key a staged WAP write carries (Spark's `spark.wap.id`, `ingest --wap-id`).
+pub const WAP_ID: &str = "wap.id";
+/// The summary key of a cherry-picked snapshot naming the snapshot it was picked from.
+pub const SOURCE_SNAPSHOT_ID: &str = "source-snapshot-id";
+/// The summary key of a cherry-picked snapshot naming the WAP id it published.
+pub const PUBLISHED_WAP_ID: &str = "published-wap-id";
+
+/// One snapshot published: the source, and the snapshot that made it visible on the target (the source itself
+/// after a fast-forward; `None` in a plan, where the new snapshot does not exist yet).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Published {
+    pub source_snapshot_id: i64,
+    pub snapshot_id: Option<i64>,
+}
+
+/// What [`cherry_pick`] did (or, with `plan`, would do).
+#[derive(Debug, Clone, Serialize)]
+pub struct CherryPickReport {
+    pub table: String,
+    /// The branch the snapshot was published to.
+    pub branch_updated: String,
+    /// The picked snapshot.
+    pub source_snapshot_id: i64,
+    /// Its `wap.id`, if it has one.
+    pub wap_id: Option<String>,
+    /// The target's head before.
+    pub previous_ref: Option<i64>,
+    /// The target's head after (in a plan: after a fast-forward; `None` when a new snapshot would be made).
+    pub updated_ref: Option<i64>,
+    /// The snapshot now carrying the picked data on the target: the new one, or the picked one itself after a
+    /// fast-forward, or the one that published it earlier when nothing changed.
+    pub snapshot_id: Option<i64>,
+    /// The target was moved to the picked snapshot (its parent was the target's head): no new snapshot.
+    pub fast_forward: bool,
+    /// The table changed (in a plan: would change).
+    pub changed: bool,
+    pub plan: bool,
+    /// Data files re-added (0 for a fast-forward).
+    pub added_data_files: usize,
+    pub added_records: u64,
+    /// What happened, in words (why nothing changed, when it did not).
+    pub message: String,
+    /// The table after the change (or as found).
+    #[serde(skip)]
+    pub table_after: Option<LoadedTable>,
+}
+
+/// Snapshot ids from `head` back to the first snapshot, newest first (stops at a missing, expired parent).
+pub fn lineage(m: &TableMetadata, head: Option<i64>) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut cur = head.and_then(|id| m.snapshot_by_id(id));
+    while let Some(s) = cur {
+        out.push(s.snapshot_id());
+        cur = s.parent_snapshot_id().and_then(|p| m.snapshot_by_id(p));
+    }
+    out
+}
+
+/// The head of branch `name`, refusing a tag; `Ok(None)` when the branch does not exist.
+fn branch_head(table: &LoadedTable, name: &str) -> Result<Option<i64>> {
+    match refs_of(&table.metadata).get(name) {
+        Some(r) if !r.is_branch() => Err(Error::Config(format!(
+            "{name} is a tag of table {}, not a branch: snapshots are published onto branches",
+            table.name()
+        ))),
+        Some(r) => Ok(Some(r.snapshot_id)),
+        None => Ok(None),
+    }
+}
+
+fn summary_value<'a>(s: &'a Snapshot, key: &str) -> Option<&'a str> {
+    s.summary().additional_properties.get(key).map(String::as_str)
+}
+
+/// Why `picked` needs no publishing onto the lineage `ids` of a target: it is on it, or was picked onto it, or
+/// (with `wap`) its WAP id was published there. Returns the snapshot that carries it and a message.
+fn already_published(m: &TableMetadata, ids: &[i64], picked: &Snapshot, target: &str, wap: bool) -> Option<(i64, String)> {
+    let id = picked.snapshot_id();
+    if ids.contains(&id) {
+        return Some((id, format!("snapshot {id} is already on {target}")));
+    }
+    let id_text = id.to_string();
+    let wap_id = summary_value(picked, WAP_ID);
+    for a in ids.iter().filter_map(|a| m.snapshot_by_id(*a)) {
+        if summary_value(a, SOURCE_SNAPSHOT_ID) == Some(id_text.as_str()) {
+            return Some((a.snapshot_id(), format!("snapshot {id} was already published to {target} as snapshot {}", a.snapshot_id())));
+        }
+        if wap && let Some(w) = wap_id && summary_value(a, PUBLISHED_WAP_ID) == Some(w) {
+            return Some((
+                a.snapshot_id(),
+                format!("wap id {w} (snapshot {id}) was already published to {target} by snapshot {}", a.snapshot_id()),
+            ));
+        }
+    }
+    None
+}
+
+/// The data files `snapshot` added, with the partition spec they were written with: entries of its own
+/// manifests that it added (status added, or existing after a manifest merge, with its snapshot id). Checked
+/// against the summary's `added-data-files`.
+pub async fn added_data_files(table: &LoadedTable, snapshot: &Snapshot) -> Result<(Vec<iceberg::spec::DataFile>, Option<i32>)> {
+    let id = snapshot.snapshot_id();
+    let mut files = Vec::new();
+    let mut specs = HashSet::new();
+    for mf in commit::manifests_of(table, snapshot).await? {
+        if mf.added_snapshot_id != id || mf.content != ManifestContentType::Data {
+            continue;
+        }
+        let manifest = mf.load_manifest(&table.file_io).await.map_err(|e| Error::Iceberg {
+            table: table.name(),
+            message: format!("cannot read manifest {} of snapshot {id}: {e}", mf.manifest_path),
+        })?;
+        for e in manifest.entries() {
+            if e.status() != ManifestStatus::Deleted && e.snapshot_id() == Some(id) {
+                files.push(e.data_file().clone());
+                specs.insert(mf.partition_spec_id);
+            }
+        }
+    }
+    if let Some(n) = summary_value(snapshot, "added-data-files").and_then(|v| v.parse::<usize>().ok())
+        && n != files.len()
+    {
+        return Err(Error::Iceberg {
+            table: table.name(),
+            message: format!(
+                "snapshot {id} says it added {n} data files but its manifests list {} as added by it; not publishing it",
+                files.len()
+            ),
+        });
+    }
+    if specs.len() > 1 {
+        return Err(Error::Iceberg {
+            table: table.name(),
+            message: format!("snapshot {id} added files of {} partition specs; cherry-picking it is not supported", specs.len()),
+        });
+    }
+    Ok((files, specs.into_iter().next()))
+}
+
+/// The `SetSnapshotRef` update moving branch `name` to `snapshot_id`, keeping its retention settings.
+fn move_branch(m: &TableMetadata, name: &str, snapshot_id: i64) -> TableUpdate {
+    let retention = refs_of(m).get(name).map(|r| r.retention.clone()).unwrap_or(SnapshotRetention::Branch {
+        min_snapshots_to_keep: None,
+        max_snapshot_age_ms: None,
+        max_ref_age_ms: None,
+    });
+    TableUpdate::SetSnapshotRef { ref_name: name.to_string(), reference: SnapshotReference::new(snapshot_id, retention) }
+}
+
+/// Publishes snapshot `snapshot_id` (from any branch) onto branch `onto`: a fast-forward when its parent is the
+/// branch's head, else its added data files re-added as a new `append` snapshot (a new sequence number) with
+/// `source-snapshot-id` and `published-wap-id`. Only `append` snapshots can be replayed; any snapshot can be
+/// fast-forwarded to. Nothing changes when the branch's lineage already has the snapshot, a snapshot picked from
+/// it, or one that published its `wap.id` (Java refuses such a duplicate WAP publish; here it is a no-op that
+/// says so). `onto` must be an existing branch, except `main` of a table with no snapshots. With `plan`, nothing
+/// is written.
+pub async fn cherry_pick(
+    catalog: &dyn Catalog,
+    table: LoadedTable,
+    snapshot_id: i64,
+    onto_branch: &str,
+    plan: bool,
+) -> Result<CherryPickReport> {
+    pick(catalog, table, snapshot_id, onto_branch, plan, true).await
+}
+
+/// [`cherry_pick`]; `wap_dedup` false skips the duplicate-`wap.id` check (replaying a branch whose snapshots
+/// share one WAP id).
+async fn pick(
+    catalog: &dyn Catalog,
+    table: LoadedTable,
+    snapshot_id: i64,
+    onto: &str,
+    plan: bool,
+    wap_dedup: bool,
+) -> Result<CherryPickReport> {
+    let picked = (**snapshot_by_id(&table, snapshot_id)?).clone();
+    let head = branch_head(&table, onto)?;
+    if head.is_none() && (onto != MAIN || table.metadata.current_snapshot().is_some()) {
+        return Err(Error::Missing {
+            what: "branch",
+            name: onto.to_string(),
+            hint: format!(" in table {} (create it first: snapshots are cherry-picked onto an existing branch)", table.name()),
+        });
+    }
+    let wap_id = summary_value(&picked, WAP_ID).map(str::to_string);
+    let mut report = CherryPickReport {
+        table: table.name(),
+        branch_updated: onto.to_string(),
+        source_snapshot_id: snapshot_id,
+        wap_id: wap_id.clone(),
+        previous_ref: head,
+        updated_ref: head,
+        snapshot_id: None,
+        fast_forward: false,
+        changed: false,
+        plan,
+        added_data_files: 0,
+        added_records: 0,
+        message: String::new(),
+        table_after: None,
+    };
+    let ids = lineage(&table.metadata, head);
+    if let Some((carrier, message)) = already_published(&table.metadata, &ids, &picked, onto, wap_dedup) {
+        report.snapshot_id = Some(carrier);
+        report.message = format!("{message}; nothing to do");
+        report.table_after = Some(table);
+        return Ok(report);
+    }
+
+    // Fast path: the picked snapshot's parent is the branch's head.
+    let mut table = table;
+    if picked.parent_snapshot_id() == head {
+        if plan {
+            report.updated_ref = Some(snapshot_id);
+            report.snapshot_id = Some(snapshot_id);
+            report.fast_forward = true;
+            report.changed = true;
+            report.message = format!("would fast-forward {onto} to snapshot {snapshot_id}");
+            report.table_after = Some(table);
+            return Ok(report);
+        }
+        let mut moved = false;
+        let done = commit::commit_change(catalog, table, |t| {
+            let now = branch_head(t, onto)?;
+            moved = false;
+            if lineage(&t.metadata, now).contains(&snapshot_id) {
+                return Ok((vec![], vec![]));
+            }
+            if picked.parent_snapshot_id() != now {
+                // The branch moved meanwhile: replay instead (below).
+                moved = true;
+                return Ok((vec![], vec![]));
+            }
+            let req = vec![TableRequirement::RefSnapshotIdMatch { r#ref: onto.to_string(), snapshot_id: now }];
+            Ok((req, vec![move_branch(&t.metadata, onto, snapshot_id)]))
+        })
+        .await?;
+        if !moved {
+            report.updated_ref = branch_head(&done.table, onto)?;
+            report.snapshot_id = Some(snapshot_id);
+            report.fast_forward = true;
+            report.changed = done.changed;
+            report.message = if done.changed {
+                format!("fast-forwarded {onto} to snapshot {snapshot_id}")
+            } else {
+                format!("snapshot {snapshot_id} is already on {onto}; nothing to do")
+            };
+            report.table_after = Some(done.table);
+            return Ok(report);
+        }
+        table = done.table;
+        let now = branch_head(&table, onto)?;
+        report.previous_ref = now;
+        report.updated_ref = now;
+        let ids = lineage(&table.metadata, now);
+        if let Some((carrier, message)) = already_published(&table.metadata, &ids, &picked, onto, wap_dedup) {
+            report.snapshot_id = Some(carrier);
+            report.message = format!("{message}; nothing to do");
+            report.table_after = Some(table);
+            return Ok(report);
+        }
+    }
+
+    // Replay: only appends (Java also replays dynamic overwrites; prestige does not write them).
+    if picked.summary().operation != Operation::Append {
+        return Err(Error::Config(format!(
+            "cannot cherry-pick snapshot {snapshot_id} of table {} onto {onto}: it is an {} snapshot and its parent \
+             is not {onto}'s head; only append snapshots can be replayed (or fast-forwarded to from their parent)",
+            table.name(),
+            picked.summary().operation.as_str()
+        )));
+    }
+    let (files, spec_id) = added_data_files(&table, &picked).await?;
+    report.added_data_files = files.len();
+    report.added_records = files.iter().map(|f| f.record_count()).sum();
+    if plan {
+        report.changed = true;
+        report.updated_ref = None;
+        report.message = format!(
+            "would add snapshot {snapshot_id}'s {} data file(s) ({} rows) to {onto} as a new snapshot",
+            report.added_data_files, report.added_records
+        );
+        report.table_after = Some(table);
+        return Ok(report);
+    }
+    let mut summary = BTreeMap::new();
+    summary.insert(SOURCE_SNAPSHOT_ID.to_string(), snapshot_id.to_string());
+    if let Some(w) = &wap_id {
+        summary.insert(PUBLISHED_WAP_ID.to_string(), w.clone());
+    }
+    let req = AppendRequest {
+        branch: onto.to_string(),
+        commit_id: uuid::Uuid::new_v4().to_string(),
+        files,
+        spec_id: spec_id.unwrap_or_else(|| table.metadata.default_partition_spec_id()),
+        schema_id: picked.schema_id().unwrap_or_else(|| table.metadata.current_schema_id()),
+        summary,
+    };
+    let r = commit::append(catalog, table, &req).await?;
+    report.updated_ref = Some(r.snapshot_id);
+    report.snapshot_id = Some(r.snapshot_id);
+    report.changed = true;
+    report.message = format!("published snapshot {snapshot_id} to {onto} as snapshot {}", r.snapshot_id);
+    report.table_after = Some(r.table);
+    Ok(report)
+}
