@@ -388,7 +388,7 @@ pub fn snapshot_report(s: &Snapshot) -> SnapshotReport {
 }
 
 /// Loads manifests a few at a time.
-async fn load_manifests(table: &LoadedTable, files: &[ManifestFile]) -> Result<Vec<iceberg::spec::Manifest>> {
+pub async fn load_manifests(table: &LoadedTable, files: &[ManifestFile]) -> Result<Vec<iceberg::spec::Manifest>> {
     let loaded: Vec<Result<iceberg::spec::Manifest>> = futures::stream::iter(files)
         .map(|mf| async move {
             mf.load_manifest(&table.file_io).await.map_err(|e| Error::Iceberg {
