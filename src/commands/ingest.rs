@@ -61,6 +61,13 @@ pub struct IngestArgs {
     /// Commit at least this often while input keeps arriving (same as --max-age for a table)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "table", help_heading = "Iceberg")]
     pub commit_interval: Option<Duration>,
+    /// Commit to this branch instead of main (created at main's head if missing); `scan --table --ref` reads it
+    /// and `prestige publish` makes it visible on main
+    #[arg(long, value_name = "NAME", requires = "table", help_heading = "Iceberg")]
+    pub branch: Option<String>,
+    /// Put `wap.id` = ID into every snapshot's summary (write-audit-publish: `prestige publish --wap-id ID`)
+    #[arg(long, value_name = "ID", requires = "table", help_heading = "Iceberg")]
+    pub wap_id: Option<String>,
     /// Add new keys of the input (--schema, or the first lines of the first file) as new optional columns, and
     /// widen int→long, float→double, decimal precision; committed before the data. Never drops or renames
     #[arg(long, requires = "table", help_heading = "Iceberg")]
@@ -334,7 +341,16 @@ async fn table_target(args: &IngestArgs, name: &str, opts: &IngestOptions, ctx: 
         .max_bytes
         .or_else(|| props.get("write.target-file-size-bytes").and_then(|v| v.parse().ok()))
         .unwrap_or(512 << 20);
-    Ok(TableTarget { catalog: cat, table, branch: "main".into(), target_bytes, max_open_files: args.max_open_files.max(1) })
+    let branch = args.branch.clone().unwrap_or_else(|| "main".into());
+    let table = crate::engine::iceberg::append::ensure_branch(&*cat, table, &branch).await?;
+    Ok(TableTarget {
+        catalog: cat,
+        table,
+        branch,
+        wap_id: args.wap_id.clone(),
+        target_bytes,
+        max_open_files: args.max_open_files.max(1),
+    })
 }
 
 fn table(r: &IngestReport) -> String {

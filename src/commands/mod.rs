@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod compact;
 pub mod ingest;
+pub mod publish;
 pub mod render;
 pub mod scan;
 pub mod snapshot;
@@ -29,6 +30,8 @@ pub mod exit {
     pub const STORAGE: u8 = 5;
     pub const BUSY: u8 = 6;
     pub const CONFLICT: u8 = 7;
+    /// `publish`: main moved since the branch was cut (fast-forward impossible; --cherry-pick replays).
+    pub const DIVERGED: u8 = 8;
     pub const INTERRUPTED: u8 = 130;
 }
 
@@ -36,7 +39,7 @@ pub mod exit {
 #[derive(Debug, Parser)]
 #[command(name = "prestige", version, propagate_version = true, max_term_width = 100)]
 #[command(after_help = "Exit codes: 0 ok, 1 failure, 2 usage, 3 partial failure, 4 bad input data, \
-5 storage or access error, 6 another run holds the lock, 7 Iceberg commit conflict, 130 interrupted.")]
+5 storage or access error, 6 another run holds the lock, 7 Iceberg commit conflict, 8 publish refused: main moved since the branch was cut, 130 interrupted.")]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -95,6 +98,8 @@ pub enum Command {
     Table(table::TableArgs),
     /// Iceberg snapshots: list a branch's snapshots, show one, list refs
     Snapshot(snapshot::SnapshotArgs),
+    /// Write-audit-publish: make an audited branch (or the snapshot carrying a WAP id) visible on main
+    Publish(publish::PublishArgs),
     /// Print a shell completion script
     Completions(assets::CompletionsArgs),
     /// Write completions and man pages into a directory (used to refresh completions/ and man/)
@@ -272,6 +277,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Watch(a) => watch::run(a, &ctx).await,
         Command::Table(a) => table::run(a, &ctx).await,
         Command::Snapshot(a) => snapshot::run(a, &ctx).await,
+        Command::Publish(a) => publish::run(a, &ctx).await,
         Command::Completions(a) => assets::completions(a),
         Command::GenerateAssets(a) => assets::generate(a),
     }

@@ -93,6 +93,15 @@ pub enum Error {
     #[error("table {table}: commit state unknown: {message}")]
     CommitUnknown { table: String, message: String },
 
+    /// A branch cannot be fast-forwarded to another: the target moved since the source was cut from it.
+    #[error(
+        "table {table}: cannot fast-forward {target} to {branch}: {target} has moved since {branch} was cut from it \
+         ({target} is at snapshot {target_head}, {branch} at snapshot {branch_head}, their fork point is {fork}); \
+         publish with --cherry-pick to replay {branch}'s snapshots onto {target}",
+        fork = fork_point.map_or_else(|| "none (no common snapshot)".to_string(), |f| format!("snapshot {f}"))
+    )]
+    Diverged { table: String, target: String, branch: String, target_head: i64, branch_head: i64, fork_point: Option<i64> },
+
     /// Iceberg metadata that cannot be read or a table feature prestige does not support.
     #[error("table {table}: {message}")]
     Iceberg { table: String, message: String },
@@ -114,7 +123,7 @@ impl Error {
             Error::Busy { .. } => ErrorKind::Busy,
             Error::HookFailed { .. } | Error::Internal { .. } | Error::Iceberg { .. } => ErrorKind::Other,
             Error::Missing { .. } | Error::Catalog { .. } => ErrorKind::Storage,
-            Error::CommitConflict { .. } | Error::CommitUnknown { .. } => ErrorKind::Conflict,
+            Error::CommitConflict { .. } | Error::CommitUnknown { .. } | Error::Diverged { .. } => ErrorKind::Conflict,
         }
     }
 

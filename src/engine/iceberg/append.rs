@@ -20,6 +20,8 @@ pub struct TableTarget {
     pub catalog: Arc<dyn Catalog>,
     pub table: LoadedTable,
     pub branch: String,
+    /// `wap.id` for every snapshot's summary (`--wap-id`): a write staged for audit, published by that id.
+    pub wap_id: Option<String>,
     /// Target data file size (`--max-bytes`, else `write.target-file-size-bytes`, else 512 MiB).
     pub target_bytes: u64,
     /// Most partition files open at once (`--max-open-files`).
@@ -58,6 +60,45 @@ pub struct CommitInfo {
     pub bytes: u64,
     pub timestamp_ms: i64,
     pub timestamp: String,
+}
+
+/// Makes sure `branch` exists before data is committed to it: a missing branch is created at main's head (a
+/// metadata commit of its own). Concurrent creators do not fail: each retry re-reads the refs and finds the
+/// branch made. A table without snapshots has nothing to cut from: the first commit creates the branch. A tag of
+/// that name is refused.
+pub async fn ensure_branch(catalog: &dyn Catalog, table: LoadedTable, branch: &str) -> Result<LoadedTable> {
+    use iceberg::spec::{SnapshotReference, SnapshotRetention};
+    use iceberg::{TableRequirement, TableUpdate};
+    if branch == commit::MAIN {
+        return Ok(table);
+    }
+    let done = commit::commit_change(catalog, table, |t| {
+        if let Some(r) = commit::refs_of(&t.metadata).get(branch) {
+            if r.is_branch() {
+                return Ok((vec![], vec![]));
+            }
+            return Err(Error::Config(format!("{branch} is a tag of table {}, not a branch: commits go to branches", t.name())));
+        }
+        let Some(main) = t.metadata.snapshot_for_ref(commit::MAIN).map(|s| s.snapshot_id()) else {
+            return Ok((vec![], vec![]));
+        };
+        let requirements = vec![
+            TableRequirement::RefSnapshotIdMatch { r#ref: branch.to_string(), snapshot_id: None },
+            TableRequirement::RefSnapshotIdMatch { r#ref: commit::MAIN.to_string(), snapshot_id: Some(main) },
+        ];
+        let retention = SnapshotRetention::Branch { min_snapshots_to_keep: None, max_snapshot_age_ms: None, max_ref_age_ms: None };
+        let update = TableUpdate::SetSnapshotRef { ref_name: branch.to_string(), reference: SnapshotReference::new(main, retention) };
+        Ok((requirements, vec![update]))
+    })
+    .await?;
+    if done.changed {
+        tracing::info!(
+            "created branch {branch} of {} at main's head (snapshot {:?})",
+            done.table.name(),
+            done.table.metadata.snapshot_for_ref(branch).map(|s| s.snapshot_id())
+        );
+    }
+    Ok(done.table)
 }
 
 /// Did the journaled commit `commit_id` land on the branch? Reloads the table to find out.
@@ -100,7 +141,10 @@ impl TableCommitter {
     }
 
     /// Places the files, then commits them with `commit_id` (already journaled with their paths).
-    pub fn commit(&mut self, commit_id: &str, files: Vec<TableFile>, summary: BTreeMap<String, String>) -> Result<&CommitInfo> {
+    pub fn commit(&mut self, commit_id: &str, files: Vec<TableFile>, mut summary: BTreeMap<String, String>) -> Result<&CommitInfo> {
+        if let Some(w) = &self.target.wap_id {
+            summary.insert(super::publish::WAP_ID.to_string(), w.clone());
+        }
         let paths = self.paths(&files);
         let schema = self.target.table.metadata.current_schema().clone();
         let metrics = super::write::MetricsMode::for_table(self.target.table.metadata.properties(), &schema);

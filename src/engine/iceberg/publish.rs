@@ -326,3 +326,288 @@ async fn pick(
     report.table_after = Some(r.table);
     Ok(report)
 }
+
+/// What `prestige publish` publishes: a branch's snapshots since it was cut from main, or the one snapshot
+/// carrying a WAP id.
+#[derive(Debug, Clone, Default)]
+pub struct PublishOptions {
+    /// The audit branch.
+    pub branch: Option<String>,
+    /// Publish only the snapshot carrying this `wap.id` (searched on `branch`, else among all snapshots).
+    pub wap_id: Option<String>,
+    /// When main moved since the branch was cut, replay the branch's snapshots onto main instead of refusing.
+    pub cherry_pick: bool,
+    pub plan: bool,
+}
+
+/// What [`publish`] did (or, with `plan`, would do).
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishReport {
+    pub table: String,
+    /// The branch published to: `main`.
+    pub branch_updated: String,
+    /// The branch published from.
+    pub branch: Option<String>,
+    pub wap_id: Option<String>,
+    /// main's head before.
+    pub previous_ref: Option<i64>,
+    /// main's head after (in a plan: after a fast-forward; `None` when new snapshots would be made).
+    pub updated_ref: Option<i64>,
+    /// The last snapshot the branch and main have in common (branch publishes).
+    pub fork_point: Option<i64>,
+    /// Oldest first: each source snapshot and the snapshot that made it visible on main.
+    pub snapshots_published: Vec<Published>,
+    /// main was moved to the branch's head: no new snapshots.
+    pub fast_forward: bool,
+    /// The table changed (in a plan: would change). False when everything was published already.
+    pub changed: bool,
+    pub plan: bool,
+    pub message: String,
+}
+
+impl PublishReport {
+    fn new(table: &LoadedTable, opts: &PublishOptions, head: Option<i64>) -> Self {
+        PublishReport {
+            table: table.name(),
+            branch_updated: MAIN.to_string(),
+            branch: opts.branch.clone(),
+            wap_id: opts.wap_id.clone(),
+            previous_ref: head,
+            updated_ref: head,
+            fork_point: None,
+            snapshots_published: Vec::new(),
+            fast_forward: false,
+            changed: false,
+            plan: opts.plan,
+            message: String::new(),
+        }
+    }
+}
+
+/// Publishes audited data onto main: with a WAP id, the one snapshot carrying it (see [`cherry_pick`]); with a
+/// branch, a fast-forward of main to the branch's head when main's head is its ancestor, else — with
+/// `cherry_pick` — a replay of the branch's snapshots since the fork point, oldest first, each at most once
+/// ([`Error::Diverged`] without it). Publishing what is already on main changes nothing and says so.
+pub async fn publish(catalog: &dyn Catalog, table: LoadedTable, opts: &PublishOptions) -> Result<PublishReport> {
+    if opts.branch.as_deref() == Some(MAIN) {
+        return Err(Error::Config("--branch main: publishing copies another branch onto main".into()));
+    }
+    match &opts.wap_id {
+        Some(w) => publish_wap(catalog, table, opts, w).await,
+        None => match &opts.branch {
+            Some(b) => publish_branch(catalog, table, opts, b).await,
+            None => Err(Error::Config("publish needs --branch or --wap-id".into())),
+        },
+    }
+}
+
+async fn publish_wap(catalog: &dyn Catalog, table: LoadedTable, opts: &PublishOptions, wap_id: &str) -> Result<PublishReport> {
+    let m = table.metadata.clone();
+    let head = branch_head(&table, MAIN)?;
+    let mut report = PublishReport::new(&table, opts, head);
+    for a in lineage(&m, head).iter().filter_map(|a| m.snapshot_by_id(*a)) {
+        if summary_value(a, WAP_ID) == Some(wap_id) || summary_value(a, PUBLISHED_WAP_ID) == Some(wap_id) {
+            report.message = format!("wap id {wap_id} is already published on main (snapshot {}); nothing to do", a.snapshot_id());
+            return Ok(report);
+        }
+    }
+    let candidates: Vec<i64> = match &opts.branch {
+        Some(b) => {
+            let h = branch_head(&table, b)?.ok_or_else(|| missing_branch(&table, b))?;
+            lineage(&m, Some(h))
+        }
+        None => {
+            let mut all: Vec<&iceberg::spec::SnapshotRef> = m.snapshots().collect();
+            all.sort_by_key(|s| (s.timestamp_ms(), s.sequence_number()));
+            all.iter().map(|s| s.snapshot_id()).collect()
+        }
+    };
+    let carrying: Vec<i64> = candidates
+        .into_iter()
+        .filter(|id| m.snapshot_by_id(*id).is_some_and(|s| summary_value(s, WAP_ID) == Some(wap_id)))
+        .collect();
+    let where_ = opts.branch.as_ref().map(|b| format!(" on branch {b}")).unwrap_or_default();
+    let id = match carrying.as_slice() {
+        [] => {
+            return Err(Error::Missing {
+                what: "snapshot with wap.id",
+                name: wap_id.to_string(),
+                hint: format!(" in table {}{where_}", table.name()),
+            });
+        }
+        [one] => *one,
+        many => {
+            return Err(Error::Config(format!(
+                "{} snapshots of table {}{where_} carry wap.id {wap_id} ({}); --wap-id publishes exactly one: publish \
+                 the branch instead (--branch without --wap-id)",
+                many.len(),
+                table.name(),
+                many.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    };
+    let r = pick(catalog, table, id, MAIN, opts.plan, true).await?;
+    report.updated_ref = r.updated_ref;
+    report.fast_forward = r.fast_forward;
+    report.changed = r.changed;
+    report.message = r.message;
+    if r.changed {
+        report.snapshots_published.push(Published { source_snapshot_id: id, snapshot_id: r.snapshot_id });
+    }
+    Ok(report)
+}
+
+fn missing_branch(table: &LoadedTable, name: &str) -> Error {
+    let mut names: Vec<String> = refs_of(&table.metadata).into_keys().collect();
+    names.sort();
+    Error::Missing { what: "branch", name: name.to_string(), hint: format!(" in table {} (refs: {})", table.name(), names.join(", ")) }
+}
+
+/// Where branch `b` stands against main: the fork point, and `b`'s snapshots since it, oldest first.
+struct Divergence {
+    main_head: Option<i64>,
+    branch_head: i64,
+    fork_point: Option<i64>,
+    since_fork: Vec<i64>,
+}
+
+fn divergence(table: &LoadedTable, b: &str) -> Result<Divergence> {
+    let m = &table.metadata;
+    let branch_head = branch_head(table, b)?.ok_or_else(|| missing_branch(table, b))?;
+    let main_head = self::branch_head(table, MAIN)?;
+    let on_main: HashSet<i64> = lineage(m, main_head).into_iter().collect();
+    let mut since_fork = Vec::new();
+    let mut fork_point = None;
+    for id in lineage(m, Some(branch_head)) {
+        if on_main.contains(&id) {
+            fork_point = Some(id);
+            break;
+        }
+        since_fork.push(id);
+    }
+    since_fork.reverse();
+    Ok(Divergence { main_head, branch_head, fork_point, since_fork })
+}
+
+async fn publish_branch(catalog: &dyn Catalog, table: LoadedTable, opts: &PublishOptions, b: &str) -> Result<PublishReport> {
+    let d = divergence(&table, b)?;
+    let mut report = PublishReport::new(&table, opts, d.main_head);
+    report.fork_point = d.fork_point;
+    if d.since_fork.is_empty() {
+        report.message = format!("main already contains {b}'s head (snapshot {}); nothing to do", d.branch_head);
+        return Ok(report);
+    }
+    // Snapshots of the branch already picked onto main (an earlier --cherry-pick, maybe interrupted).
+    let m = table.metadata.clone();
+    let picked: HashSet<String> = lineage(&m, d.main_head)
+        .iter()
+        .filter_map(|a| m.snapshot_by_id(*a))
+        .filter_map(|a| summary_value(a, SOURCE_SNAPSHOT_ID).map(str::to_string))
+        .collect();
+    let pending: Vec<i64> = d.since_fork.iter().copied().filter(|id| !picked.contains(&id.to_string())).collect();
+    if pending.is_empty() {
+        report.message = format!(
+            "every snapshot of {b} since {} is already published to main; nothing to do",
+            d.fork_point.map_or_else(|| "its first".to_string(), |f| format!("snapshot {f}"))
+        );
+        return Ok(report);
+    }
+    if d.fork_point == d.main_head && pending.len() == d.since_fork.len() {
+        return fast_forward(catalog, table, report, b, d).await;
+    }
+    if !opts.cherry_pick {
+        return Err(Error::Diverged {
+            table: table.name(),
+            target: MAIN.to_string(),
+            branch: b.to_string(),
+            target_head: d.main_head.unwrap_or(-1),
+            branch_head: d.branch_head,
+            fork_point: d.fork_point,
+        });
+    }
+    // Every snapshot to replay must be an append: refuse before changing anything.
+    for id in &pending {
+        let s = snapshot_by_id(&table, *id)?;
+        if s.summary().operation != Operation::Append {
+            return Err(Error::Config(format!(
+                "cannot cherry-pick {b} onto main in table {}: snapshot {id} is an {} snapshot; only append snapshots \
+                 can be replayed (nothing was published)",
+                table.name(),
+                s.summary().operation.as_str()
+            )));
+        }
+    }
+    if opts.plan {
+        report.changed = true;
+        report.updated_ref = None;
+        report.snapshots_published = pending.iter().map(|id| Published { source_snapshot_id: *id, snapshot_id: None }).collect();
+        report.message = format!("would replay {} snapshot(s) of {b} onto main", pending.len());
+        return Ok(report);
+    }
+    let mut table = table;
+    let n = pending.len();
+    for (i, id) in pending.into_iter().enumerate() {
+        let r = pick(catalog, table, id, MAIN, false, false).await?;
+        table = r.table_after.ok_or_else(|| Error::Internal { worker: "publish".into(), message: "no table after a pick".into() })?;
+        if r.changed {
+            report.snapshots_published.push(Published { source_snapshot_id: id, snapshot_id: r.snapshot_id });
+            report.changed = true;
+        }
+        report.updated_ref = branch_head(&table, MAIN)?;
+        if i + 1 < n {
+            crate::engine::failpoint::hit("iceberg.publish_between");
+        }
+    }
+    report.message = format!("replayed {} snapshot(s) of {b} onto main", report.snapshots_published.len());
+    Ok(report)
+}
+
+/// Moves main to the branch's head, re-checking on every attempt that main's head is still its ancestor.
+async fn fast_forward(catalog: &dyn Catalog, table: LoadedTable, mut report: PublishReport, b: &str, d: Divergence) -> Result<PublishReport> {
+    report.fast_forward = true;
+    if report.plan {
+        report.changed = true;
+        report.updated_ref = Some(d.branch_head);
+        report.snapshots_published =
+            d.since_fork.iter().map(|id| Published { source_snapshot_id: *id, snapshot_id: Some(*id) }).collect();
+        report.message = format!("would fast-forward main to {b}'s head (snapshot {})", d.branch_head);
+        return Ok(report);
+    }
+    let mut moved: Option<Divergence> = None;
+    let done = commit::commit_change(catalog, table, |t| {
+        let now = divergence(t, b)?;
+        if now.since_fork.is_empty() {
+            return Ok((vec![], vec![]));
+        }
+        if now.fork_point != now.main_head {
+            return Err(Error::Diverged {
+                table: t.name(),
+                target: MAIN.to_string(),
+                branch: b.to_string(),
+                target_head: now.main_head.unwrap_or(-1),
+                branch_head: now.branch_head,
+                fork_point: now.fork_point,
+            });
+        }
+        let req = vec![
+            TableRequirement::RefSnapshotIdMatch { r#ref: MAIN.to_string(), snapshot_id: now.main_head },
+            TableRequirement::RefSnapshotIdMatch { r#ref: b.to_string(), snapshot_id: Some(now.branch_head) },
+        ];
+        let update = move_branch(&t.metadata, MAIN, now.branch_head);
+        moved = Some(now);
+        Ok((req, vec![update]))
+    })
+    .await?;
+    report.updated_ref = branch_head(&done.table, MAIN)?;
+    report.changed = done.changed;
+    match moved {
+        Some(d) if done.changed => {
+            report.previous_ref = d.main_head;
+            report.snapshots_published =
+                d.since_fork.iter().map(|id| Published { source_snapshot_id: *id, snapshot_id: Some(*id) }).collect();
+            report.message = format!("fast-forwarded main to {b}'s head (snapshot {})", d.branch_head);
+        }
+        _ => report.message = format!("main already contains {b}'s head; nothing to do"),
+    }
+    Ok(report)
+}
