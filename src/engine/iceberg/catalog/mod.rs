@@ -3,6 +3,7 @@
 //! requirements and updates that the commit layer builds.
 
 pub mod config;
+pub mod metadata_json;
 pub mod rest;
 pub mod sql;
 

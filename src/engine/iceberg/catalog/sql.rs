@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use iceberg::spec::{TableMetadata, TableMetadataBuilder};
@@ -14,7 +15,7 @@ use iceberg::{NamespaceIdent, TableCreation, TableIdent, TableRequirement, Table
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::config::{CatalogSpec, normalize_location, sqlite_path};
-use super::{Catalog, Committed, LoadedTable, display_ident, display_namespace, iceberg_error, read_metadata};
+use super::{Catalog, Committed, LoadedTable, display_ident, display_namespace, iceberg_error, metadata_json, read_metadata};
 use crate::engine::error::{Error, Result};
 use crate::engine::iceberg::io::file_io;
 use crate::engine::storage::S3Settings;
@@ -369,13 +370,18 @@ impl Catalog for SqlCatalog {
             r.check(Some(&current.metadata)).map_err(|e| Error::CommitConflict { table: table.clone(), message: e.to_string() })?;
         }
         let old = current.metadata_location.clone().unwrap_or_default();
+        // The base's refs (iceberg-rust does not expose them), to write the new file without serializing the
+        // whole history again (see metadata_json).
+        let base_refs = metadata_json::known_refs(&old)
+            .unwrap_or_else(|| Arc::new(metadata_json::refs_by_serializing(&current.metadata)));
         let mut builder = TableMetadataBuilder::new_from_metadata((*current.metadata).clone(), Some(old.clone()));
-        for u in updates {
+        for u in updates.iter().cloned() {
             builder = u.apply(builder).map_err(|e| iceberg_error(ident, e))?;
         }
         let built = builder.build().map_err(|e| iceberg_error(ident, e))?;
+        let new_refs = metadata_json::refs_after(&base_refs, &updates, &built.metadata).map(Arc::new);
         let new_location = new_metadata_location(&built.metadata, Some(&old));
-        write_metadata(&current.file_io, ident, &new_location, &built.metadata).await?;
+        write_metadata_with(&current.file_io, ident, &new_location, &built.metadata, new_refs.as_deref()).await?;
         let (cat, ns, name, new, prev) = (
             self.name.clone(),
             display_namespace(ident.namespace()),
@@ -406,6 +412,9 @@ impl Catalog for SqlCatalog {
                 return Err(Error::CommitUnknown { table, message: e.to_string() });
             }
         }
+        if let Some(r) = new_refs {
+            metadata_json::remember_refs(&new_location, r);
+        }
         cleanup_old_metadata(&current.file_io, &built.metadata, &built.expired_metadata_logs).await;
         Ok(LoadedTable {
             ident: ident.clone(),
@@ -424,7 +433,18 @@ pub async fn write_metadata(
     location: &str,
     metadata: &TableMetadata,
 ) -> Result<()> {
-    let json = serde_json::to_vec(metadata)
+    write_metadata_with(io, ident, location, metadata, None).await
+}
+
+/// Writes a metadata file; with the metadata's `refs` known, the fast way (see [`metadata_json`]).
+pub async fn write_metadata_with(
+    io: &iceberg::io::FileIO,
+    ident: &TableIdent,
+    location: &str,
+    metadata: &TableMetadata,
+    refs: Option<&metadata_json::Refs>,
+) -> Result<()> {
+    let json = metadata_json::to_json(metadata, refs)
         .map_err(|e| Error::Iceberg { table: display_ident(ident), message: format!("cannot serialize metadata: {e}") })?;
     io.new_output(location)
         .map_err(|e| iceberg_error(ident, e))?
