@@ -29,6 +29,9 @@ Subcommands:
       -> {"commits", "rows", "retries", "first_id", "last_id", "snapshot_ids": [one per commit]}
       K rows per commit, ids S, S+1, ... in column `id`, other columns deterministic from the id; a commit
       conflict reloads and retries (`retries` counts only those beyond PyIceberg's own 409 retries)
+  delete-loop TABLE --seconds N [--every S] [--batch K] [--modulo M] [--seed X]
+      -> {"deleted": [ids], "commits", "retries"}: every S seconds deletes K random ids (multiples of M) the
+      table holds with PyIceberg's delete, retrying conflicts
 
 Rows are canonical: sorted by their compact sorted-keys JSON text; timestamptz `2026-11-23T10:00:00.000000Z`,
 timestamp without `Z`, dates ISO, times `HH:MM:SS.ffffff`, decimals as strings, binary/fixed as hex, uuid as
@@ -575,6 +578,33 @@ def cmd_append_loop(a):
     )
 
 
+def cmd_delete_loop(a):
+    """Every --every seconds, deletes --batch random ids (multiples of --modulo) that the table holds, with
+    PyIceberg's `delete` (copy-on-write), retrying conflicts; prints the ids deleted."""
+    import random
+
+    from pyiceberg.expressions import In
+
+    cat = load_catalog(a)
+    rnd = random.Random(a.seed)
+    deadline = time.monotonic() + a.seconds
+    deleted, commits, retries = [], 0, 0
+    while time.monotonic() < deadline:
+        time.sleep(a.every)
+        ids = cat.load_table(a.table).scan(selected_fields=("id",)).to_arrow()["id"].to_pylist()
+        gone = set(deleted)
+        candidates = sorted(i for i in ids if i % a.modulo == 0 and i not in gone)
+        if not candidates:
+            continue
+        chosen = rnd.sample(candidates, min(a.batch, len(candidates)))
+        # Ids are appended once and only this loop deletes, so every chosen id is present until it commits.
+        _, r = commit_with_retry(lambda: cat.load_table(a.table), lambda t: t.delete(In("id", chosen)), deadline)
+        retries += r
+        commits += 1
+        deleted.extend(chosen)
+    emit({"deleted": sorted(deleted), "commits": commits, "retries": retries})
+
+
 def cmd_make_pyiceberg_table(a):
     from pyiceberg import types as T
     from pyiceberg.partitioning import PartitionField, PartitionSpec
@@ -712,6 +742,15 @@ def main():
     p.add_argument("--batch", type=int, required=True)
     p.add_argument("--id-start", type=int, required=True)
     p.set_defaults(fn=cmd_append_loop)
+
+    p = sub.add_parser("delete-loop", parents=[common])
+    p.add_argument("table")
+    p.add_argument("--seconds", type=float, required=True)
+    p.add_argument("--every", type=float, default=2.0)
+    p.add_argument("--batch", type=int, default=20)
+    p.add_argument("--modulo", type=int, default=7)
+    p.add_argument("--seed", type=int, default=11)
+    p.set_defaults(fn=cmd_delete_loop)
 
     a = ap.parse_args()
     for k, v in (("sqlite", None), ("warehouse", None), ("name", "default"), ("rest", None), ("rest_warehouse", "warehouse"),
