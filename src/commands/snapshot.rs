@@ -14,6 +14,7 @@ use crate::engine::error::Error;
 use crate::engine::iceberg::expire::{self, ExpireOptions, ExpireReport};
 use crate::engine::iceberg::inspect::{self, RefsReport, SnapshotDetail, SnapshotListReport};
 use crate::engine::iceberg::orphans::{self, OrphanOptions, OrphanReport};
+use crate::engine::iceberg::publish::{self, CherryPickReport};
 use crate::engine::iceberg::refs::{self, RefChange, RefChangeReport, Retention, Target};
 use crate::engine::units::{parse_duration, parse_time};
 
@@ -398,17 +399,26 @@ pub async fn run(args: SnapshotArgs, ctx: &Context) -> anyhow::Result<ExitCode> 
 
 async fn cherry_pick(
     a: CherryPickArgs,
-    _ctx: &Context,
-    _cat: &dyn catalog::Catalog,
+    ctx: &Context,
+    cat: &dyn catalog::Catalog,
     table: catalog::LoadedTable,
 ) -> anyhow::Result<ExitCode> {
-    Err(Error::Config(format!(
-        "snapshot cherry-pick {} --snapshot-id {} --branch {}: not available yet",
-        table.name(),
-        a.snapshot_id,
-        a.branch
-    ))
-    .into())
+    let name = table.name();
+    let report = publish::cherry_pick(cat, table, a.snapshot_id, &a.branch, a.plan)
+        .await
+        .with_context(|| format!("snapshot cherry-pick {name} --snapshot-id {}", a.snapshot_id))?;
+    render::print_report(ctx.format, &report, |r: &CherryPickReport| {
+        format!(
+            "{}: cherry-pick {} onto {}: {} (previous snapshot {}, current snapshot {})",
+            r.table,
+            r.source_snapshot_id,
+            r.branch_updated,
+            r.message,
+            id(r.previous_ref),
+            id(r.updated_ref)
+        )
+    })?;
+    Ok(ExitCode::from(exit::OK))
 }
 
 fn id(v: Option<i64>) -> String {

@@ -158,7 +158,8 @@ fn select(table: &LoadedTable, opts: &ExpireOptions, older_than: i64, min_keep: 
     }
     // Snapshots on no ref's lineage go by the default age threshold.
     for s in m.snapshots() {
-        if !on_a_lineage.contains(&s.snapshot_id()) && s.timestamp_ms() >= older_than {
+        let explicit = opts.snapshot_ids.contains(&s.snapshot_id());
+        if !on_a_lineage.contains(&s.snapshot_id()) && s.timestamp_ms() >= older_than && !explicit {
             retain.insert(s.snapshot_id());
         }
     }

@@ -1,5 +1,6 @@
 //! `snapshot remove-orphans`: files under a table's location that no metadata references — no snapshot of any
-//! ref or none, no metadata file still in the metadata log, no statistics file — and that are older than a
+//! ref or none (its manifest list, manifests, and the data and delete files their live entries name), no metadata
+//! file still in the metadata log, no statistics file — and that are older than a
 //! threshold (default 3 days: a younger file may belong to a commit still in flight). The table is reloaded and
 //! the files re-checked right before deleting.
 //!
@@ -10,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use futures::StreamExt;
-use iceberg::spec::{ManifestFile, TableMetadata};
+use iceberg::spec::{ManifestFile, ManifestStatus, TableMetadata};
 use serde::Serialize;
 
 use super::catalog::{Catalog, LoadedTable};
@@ -142,7 +143,13 @@ impl References {
         }
         let loaded = super::inspect::load_manifests(table, &todo).await?;
         for (mf, manifest) in todo.iter().zip(loaded) {
-            let files = manifest.entries().iter().map(|e| canonical(e.file_path())).collect();
+            // A file only a `DELETED` entry names is needed by no snapshot (expiry deletes such files too).
+            let files = manifest
+                .entries()
+                .iter()
+                .filter(|e| e.status() != ManifestStatus::Deleted)
+                .map(|e| canonical(e.file_path()))
+                .collect();
             self.manifests.insert(mf.manifest_path.clone(), files);
         }
         for s in m.snapshots() {
