@@ -342,6 +342,9 @@ async fn table_target(args: &IngestArgs, name: &str, opts: &IngestOptions, ctx: 
         .or_else(|| props.get("write.target-file-size-bytes").and_then(|v| v.parse().ok()))
         .unwrap_or(512 << 20);
     let branch = args.branch.clone().unwrap_or_else(|| "main".into());
+    if branch.trim().is_empty() || args.wap_id.as_deref().is_some_and(|w| w.trim().is_empty()) {
+        return Err(Error::Config("--branch and --wap-id need a non-empty name".into()).into());
+    }
     let table = crate::engine::iceberg::append::ensure_branch(&*cat, table, &branch).await?;
     Ok(TableTarget {
         catalog: cat,

@@ -182,6 +182,7 @@ fn wap_round_trip(cat: &Cat, dir: &Path) {
     let (main0, _) = cat.state();
     let r = ingest(cat, dir, 100..200, &["--branch", "audit", "--wap-id", "job-1", "--max-rows", "50"]);
     assert_eq!(r["commits"].as_array().unwrap().len(), 2, "{r}");
+    assert_eq!((r["branch"].as_str(), r["wap_id"].as_str()), (Some("audit"), Some("job-1")), "{r}");
     let snaps = cat.snapshots();
     let audit_head = snaps["refs"]["audit"]["snapshot_id"].as_i64().expect("the audit branch exists");
     assert_eq!(snaps["refs"]["main"]["snapshot_id"].as_i64(), main0, "main did not move");

@@ -312,7 +312,9 @@ async fn pick(
     }
     let req = AppendRequest {
         branch: onto.to_string(),
-        commit_id: uuid::Uuid::new_v4().to_string(),
+        // Deterministic: a concurrent publisher of the same snapshot commits the same id, so whichever retries
+        // second finds the other's commit as its own instead of adding the files twice.
+        commit_id: format!("cherry-pick:{onto}:{snapshot_id}"),
         files,
         spec_id: spec_id.unwrap_or_else(|| table.metadata.default_partition_spec_id()),
         schema_id: picked.schema_id().unwrap_or_else(|| table.metadata.current_schema_id()),

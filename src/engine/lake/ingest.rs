@@ -125,6 +125,12 @@ pub struct IngestReport {
     /// The Iceberg commits this run made, in order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commits: Option<Vec<CommitInfo>>,
+    /// The branch an Iceberg destination's commits went to (`main` unless `--branch`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// The `wap.id` every snapshot of the run carries (`--wap-id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wap_id: Option<String>,
 }
 
 const CHUNK_BYTES: usize = 2 << 20;
@@ -558,6 +564,8 @@ pub async fn ingest(opts: IngestOptions, progress: Arc<dyn Progress>) -> Result<
         schema: schema.map(|s| crate::engine::schema::schema_to_json(&s)).unwrap_or(serde_json::Value::Null),
         table: opts.table.as_ref().map(|t| t.table.name()),
         commits: opts.table.as_ref().map(|_| commits.lock().map(|g| g.clone()).unwrap_or_default()),
+        branch: opts.table.as_ref().map(|t| t.branch.clone()),
+        wap_id: opts.table.as_ref().and_then(|t| t.wap_id.clone()),
     })
 }
 
@@ -580,6 +588,8 @@ impl IngestReport {
             schema: serde_json::Value::Null,
             table: opts.table.as_ref().map(|t| t.table.name()),
             commits: opts.table.as_ref().map(|_| vec![]),
+            branch: opts.table.as_ref().map(|t| t.branch.clone()),
+            wap_id: opts.table.as_ref().and_then(|t| t.wap_id.clone()),
         }
     }
 }
