@@ -1,4 +1,5 @@
-//! `prestige compact`: merge a prefix's small Parquet files into target-sized `.c.parquet` files, safely.
+//! `prestige compact`: merge a prefix's small Parquet files into target-sized `.c.parquet` files, safely; with
+//! `--table`, rewrite an Iceberg table's small files per partition as `replace` snapshots.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,14 +29,16 @@ lease the running compaction renews; another run exits 6 while it is live, and t
 or at once when its holder was a process of this host that is gone.")]
 pub struct CompactArgs {
     /// A local directory or s3://bucket/dir holding the files (or use --bucket)
-    #[arg(value_name = "LOCATION", required_unless_present = "bucket")]
+    #[arg(value_name = "LOCATION", required_unless_present_any = ["bucket", "table"], conflicts_with = "table")]
     pub location: Option<String>,
     /// S3 bucket; with it, --prefix may carry the folder (raw/events)
-    #[arg(long, conflicts_with = "location")]
+    #[arg(long, conflicts_with_all = ["location", "table"])]
     pub bucket: Option<String>,
     /// File name prefix (exact match: `events` never selects `events_other.*`); may contain `/`
-    #[arg(long, value_name = "NAME")]
-    pub prefix: String,
+    #[arg(long, value_name = "NAME", required_unless_present = "table", conflicts_with = "table")]
+    pub prefix: Option<String>,
+    #[command(flatten)]
+    pub iceberg: TableCompactArgs,
     /// Only files with a timestamp after this (RFC 3339, epoch s/ms, or a duration ago like 2h)
     #[arg(long, value_name = "TIME")]
     pub start: Option<String>,
@@ -57,14 +60,17 @@ pub struct CompactArgs {
     /// Keep the originals (marked with PREFIX.….parquet.processed so they are not compacted again)
     #[arg(long)]
     pub keep_originals: bool,
-    /// Remove rows that are exact duplicates across the whole window (the oldest copy is kept)
-    #[arg(long, conflicts_with = "dedup_key")]
+    /// Remove rows that are exact duplicates across the whole window (the oldest copy is kept). With --table:
+    /// keep one row per key (--dedup-key, else the table's identifier fields), the newest by data sequence number
+    #[arg(long)]
     pub deduplicate: bool,
-    /// Keep one row per key (comma-separated columns): the one with the greatest --order-by value
-    #[arg(long, value_name = "COLUMNS", value_delimiter = ',', requires = "order_by")]
+    /// Keep one row per key (comma-separated columns): the one with the greatest --order-by value. With
+    /// --table: the key of --deduplicate
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
     pub dedup_key: Vec<String>,
-    /// Column deciding which row of a key is newest (ties: the row from the newer file)
-    #[arg(long, value_name = "COLUMN", requires = "dedup_key")]
+    /// Column deciding which row of a key is newest (ties: the row from the newer file). With --table: breaks
+    /// ties between rows of the same data sequence number (greatest wins)
+    #[arg(long, value_name = "COLUMN")]
     pub order_by: Option<String>,
     /// Memory for deduplication; larger windows spill row hashes to disk in partitions
     #[arg(long, default_value = "128MiB", value_name = "SIZE", value_parser = parse_size)]
@@ -89,9 +95,16 @@ pub struct CompactArgs {
 
 impl CompactArgs {
     fn options(&self, ctx: &Context) -> anyhow::Result<CompactOptions> {
+        let prefix_arg = self.prefix.clone().unwrap_or_default();
+        if self.deduplicate && !self.dedup_key.is_empty() {
+            return Err(Error::Config("--deduplicate and --dedup-key exclude each other (without --table)".into()).into());
+        }
+        if self.dedup_key.is_empty() != self.order_by.is_none() {
+            return Err(Error::Config("--dedup-key and --order-by go together (without --table)".into()).into());
+        }
         let (location, prefix) = match (&self.location, &self.bucket) {
-            (Some(l), _) => (Location::parse(l)?, self.prefix.trim_matches('/').to_string()),
-            (None, Some(b)) => (Location::parse(&format!("s3://{b}"))?, self.prefix.trim_matches('/').to_string()),
+            (Some(l), _) => (Location::parse(l)?, prefix_arg.trim_matches('/').to_string()),
+            (None, Some(b)) => (Location::parse(&format!("s3://{b}"))?, prefix_arg.trim_matches('/').to_string()),
             (None, None) => return Err(Error::Config("give a LOCATION or --bucket".into()).into()),
         };
         if prefix.is_empty() || prefix.ends_with('/') {
@@ -138,10 +151,13 @@ impl CompactArgs {
 }
 
 pub async fn run(args: CompactArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    if let Some(name) = args.iceberg.table.clone() {
+        return run_table(&name, args, ctx).await;
+    }
     let opts = args.options(ctx)?;
     let what = format!("compact {}", opts.location);
     let progress = Arc::new(render::TermProgress::new(ctx.progress));
-    let report = compact::compact(opts, progress).await.with_context(|| format!("{what} --prefix {}", args.prefix))?;
+    let report = compact::compact(opts, progress).await.with_context(|| format!("{what} --prefix {}", args.prefix.as_deref().unwrap_or_default()))?;
     render::print_report(ctx.format, &report, table)?;
     // Inputs left out for a schema conflict were not compacted: a partial result, like failed deletions.
     let conflicts = report.skipped.iter().any(|s| s.kind == SkipKind::SchemaConflict);
@@ -177,6 +193,136 @@ fn table(r: &CompactReport) -> String {
     }
     for d in &r.deletion_failures {
         s.push_str(&format!("\ncould not delete {}: {} (a rerun retries)", d.key, d.error));
+    }
+    s
+}
+
+/// `compact --table`: the Iceberg side.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Iceberg (--table)")]
+pub struct TableCompactArgs {
+    /// Compact this Iceberg table (NAMESPACE.TABLE) of the catalog (--catalog): rewrite its small files per
+    /// partition into target-sized ones as a `replace` snapshot, deletes applied
+    #[arg(long, value_name = "TABLE", conflicts_with_all = ["start", "end", "include_compacted", "keep_originals", "break_lock"])]
+    pub table: Option<String>,
+    /// Branch to compact
+    #[arg(long, default_value = "main", value_name = "NAME", requires = "table")]
+    pub branch: String,
+    /// Output file size [default: the table's write.target-file-size-bytes, else 512MiB]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, requires = "table")]
+    pub target_file_size: Option<u64>,
+    /// Files smaller than this are rewritten [default: 75% of the target]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, requires = "table")]
+    pub min_file_size: Option<u64>,
+    /// Files larger than this are split [default: 180% of the target]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, requires = "table")]
+    pub max_file_size: Option<u64>,
+    /// A partition is rewritten when it has at least this many candidate files
+    #[arg(long, default_value_t = 5, value_name = "N", requires = "table")]
+    pub min_input_files: usize,
+    /// Files with at least this many delete files applying to them are rewritten whatever their size
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), requires = "table")]
+    pub delete_file_threshold: Option<u64>,
+    /// Rewrite every file of the selected partitions
+    #[arg(long, requires = "table")]
+    pub rewrite_all: bool,
+    /// Only files that may hold rows matching this SQL expression (partition values and column statistics);
+    /// whole files are rewritten
+    #[arg(long = "where", value_name = "EXPR", requires = "table")]
+    pub filter: Option<String>,
+    /// Commit each partition group as soon as it is rewritten (a long run keeps what it finished)
+    #[arg(long, requires = "table")]
+    pub partial_progress: bool,
+}
+
+/// The table's `write.parquet.compression-codec` (and `-level`), zstd when unset.
+fn table_compression(m: &iceberg::spec::TableMetadata) -> anyhow::Result<Compression> {
+    let p = m.properties();
+    let codec = p.get("write.parquet.compression-codec").map(|c| c.to_ascii_lowercase()).unwrap_or_else(|| "zstd".into());
+    let text = match p.get("write.parquet.compression-level") {
+        Some(l) if matches!(codec.as_str(), "zstd" | "gzip") => format!("{codec}:{l}"),
+        _ => codec,
+    };
+    parse_compression(&text).map_err(|e| Error::Config(format!("table property write.parquet.compression-codec: {e}")).into())
+}
+
+async fn run_table(name: &str, args: CompactArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    use crate::engine::iceberg::catalog;
+    use crate::engine::iceberg::compact::{DedupOptions, TableCompactOptions, compact_table};
+    if (!args.dedup_key.is_empty() || args.order_by.is_some()) && !args.deduplicate {
+        return Err(Error::Config("--dedup-key and --order-by apply with --deduplicate".into()).into());
+    }
+    let ident = catalog::parse_table_ident(name)?;
+    let cat = catalog::open(&ctx.catalog, &ctx.s3).await?;
+    let table = cat.load_table(&ident).await?;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let a = &args.iceberg;
+    let opts = TableCompactOptions {
+        branch: a.branch.clone(),
+        target_bytes: a.target_file_size,
+        min_file_bytes: a.min_file_size,
+        max_file_bytes: a.max_file_size,
+        min_input_files: a.min_input_files,
+        delete_file_threshold: a.delete_file_threshold.map(|n| n as usize),
+        rewrite_all: a.rewrite_all,
+        filter: a.filter.clone(),
+        dedup: args.deduplicate.then(|| DedupOptions { key: args.dedup_key.clone(), order_by: args.order_by.clone() }),
+        partial_progress: a.partial_progress,
+        plan: args.plan,
+        parquet: ParquetSettings {
+            compression: table_compression(&table.metadata)?,
+            row_group_rows: args.row_group_size as usize,
+            encode_threads: cores,
+        },
+        staging_dir: args.state_dir.clone().unwrap_or_else(crate::engine::ingest::default_state_dir),
+    };
+    let report = compact_table(cat, table, &opts).await.with_context(|| format!("compact --table {name}"))?;
+    render::print_report(ctx.format, &report, table_view)?;
+    let conflicts_only = report.failed_groups.iter().all(|g| g.kind == "conflict");
+    Ok(ExitCode::from(match (report.failed_groups.is_empty(), report.commits.is_empty()) {
+        (true, _) => exit::OK,
+        (false, false) => exit::PARTIAL,
+        (false, true) if conflicts_only => exit::CONFLICT,
+        (false, true) => exit::PARTIAL,
+    }))
+}
+
+fn table_view(r: &crate::engine::iceberg::compact::TableCompactReport) -> String {
+    if r.partitions.is_empty() {
+        return format!("{} ({}): nothing to compact", r.table, r.branch);
+    }
+    let mut t = render::table(&["partition", "files", "size", "→ files", "→ size", "deletes dropped", "status"]);
+    for p in &r.partitions {
+        t.add_row(vec![
+            p.partition.clone(),
+            p.rewritten_data_files_count.to_string(),
+            render::bytes(p.rewritten_bytes_count),
+            p.added_data_files_count.to_string(),
+            if p.status == "planned" { "-".into() } else { render::bytes(p.added_bytes_count) },
+            p.removed_delete_files_count.to_string(),
+            p.status.clone(),
+        ]);
+    }
+    let mut s = t.to_string();
+    s.push_str(&format!(
+        "\n{}{} ({}) → {} ({}), {}{}",
+        if r.status == "plan" { "plan: " } else { "" },
+        render::count(r.rewritten_data_files_count, "file", "files"),
+        render::bytes(r.rewritten_bytes_count),
+        render::count(r.added_data_files_count, "file", "files"),
+        render::bytes(r.added_bytes_count),
+        match r.rows {
+            Some(n) => render::count(n, "row", "rows"),
+            None => render::count(r.input_rows, "row before deletes", "rows before deletes"),
+        },
+        if r.duplicates_removed > 0 { format!(", {} removed", render::count(r.duplicates_removed, "duplicate", "duplicates")) } else { String::new() },
+    ));
+    if !r.commits.is_empty() {
+        let ids: Vec<String> = r.commits.iter().map(|c| c.to_string()).collect();
+        s.push_str(&format!("\nsnapshots {} (was {})", ids.join(", "), r.previous_snapshot_id.map_or("-".into(), |i| i.to_string())));
+    }
+    for g in &r.failed_groups {
+        s.push_str(&format!("\nnot compacted: {} ({} files): {}", g.partition, g.files, g.reason));
     }
     s
 }

@@ -740,7 +740,7 @@ pub struct ReplaceOutcome {
 }
 
 enum ReplaceAttempt {
-    Committed(CommitResult),
+    Committed(Box<CommitResult>),
     /// Removed files that are not live any more, by group.
     Missing(Vec<(usize, String)>),
 }
@@ -788,7 +788,7 @@ pub async fn replace(catalog: &dyn Catalog, mut table: LoadedTable, req: &Replac
             try_replace(catalog, &table, req, &active, snapshot_id, &start_manifests, &mut scratch, attempt).await;
         match outcome {
             Ok(ReplaceAttempt::Committed(r)) => {
-                return Ok(ReplaceOutcome { commit: Some(CommitResult { attempts: attempt, ..r }), failed, table: table.clone() });
+                return Ok(ReplaceOutcome { commit: Some(CommitResult { attempts: attempt, ..*r }), failed, table: table.clone() });
             }
             Ok(ReplaceAttempt::Missing(missing)) => {
                 for p in &scratch {
@@ -1091,5 +1091,5 @@ async fn try_replace(
     if attempt == 1 && crate::engine::failpoint::injected_error("iceberg.lost_answer") {
         return Err(Error::CommitUnknown { table: table.name(), message: "injected: the answer was lost".into() });
     }
-    Ok(ReplaceAttempt::Committed(CommitResult { snapshot_id, sequence_number, timestamp_ms, attempts: 1, table: committed }))
+    Ok(ReplaceAttempt::Committed(Box::new(CommitResult { snapshot_id, sequence_number, timestamp_ms, attempts: 1, table: committed })))
 }

@@ -683,6 +683,11 @@ impl TableScanStream {
 }
 
 impl TableScanPlan {
+    /// Paths of the data files the plan reads (those pruning could not rule out).
+    pub fn data_file_paths(&self) -> Vec<String> {
+        self.tasks.iter().map(|t| t.data_file_path.clone()).collect()
+    }
+
     pub fn stats(&self) -> StatsHandle {
         let deletes: HashSet<&str> = self.tasks.iter().flat_map(|t| t.deletes.iter().map(|d| d.file_path.as_str())).collect();
         StatsHandle {
