@@ -583,3 +583,76 @@ fn rollback_set_current_branch_and_tag_as_pyiceberg_sees_them_and_refusals() {
     assert_eq!(after["refs"].as_object().unwrap().keys().collect::<Vec<_>>(), vec!["main"]);
     assert_eq!(cat.rows(None).len(), 40);
 }
+
+#[test]
+fn cherry_pick_applies_a_branch_append_onto_main_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let cat = Cat::Sqlite(dir);
+    let schema = dir.join("schema.json");
+    std::fs::write(&schema, SCHEMA).unwrap();
+    let s = schema.to_str().unwrap();
+    let out = ingest(&cat, dir, &input(dir, "a.ndjson", 0..10), "sa", &["--create", "--schema", s], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = ingest(&cat, dir, &input(dir, "b.ndjson", 100..105), "sb", &["--branch", "audit"], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Main moves on meanwhile: the audit snapshot cannot be fast-forwarded to, only replayed.
+    let out = ingest(&cat, dir, &input(dir, "c.ndjson", 200..203), "sc", &[], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let t = cat.table();
+    let audit = cat.snapshots()["refs"]["audit"]["snapshot_id"].as_i64().unwrap();
+    let head = cat.snapshots()["current_snapshot_id"].as_i64().unwrap();
+    assert_eq!(cat.rows(None).len(), 13, "branch data is not on main");
+
+    let plan = cat.ok(&["cherry-pick", &t, "--snapshot-id", &audit.to_string(), "--plan"]);
+    assert_eq!(plan["previous_ref"], head);
+    assert_eq!(cat.snapshots()["current_snapshot_id"], head, "--plan changes nothing");
+    let r = cat.ok(&["cherry-pick", &t, "--snapshot-id", &audit.to_string()]);
+    assert_eq!(r["previous_ref"], head);
+    assert_eq!(r["changed"], true);
+    let new = cat.snapshots()["current_snapshot_id"].as_i64().unwrap();
+    assert_ne!(new, head);
+    assert_ne!(new, audit);
+    let ids: Vec<u64> = cat.rows(None).iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, (0..10).chain(100..105).chain(200..203).collect::<Vec<_>>());
+    // Again: nothing changes, no row twice.
+    let again = cat.ok(&["cherry-pick", &t, "--snapshot-id", &audit.to_string()]);
+    assert_eq!(again["changed"], false);
+    assert_eq!(cat.rows(None).len(), 18);
+}
+
+#[test]
+fn a_rollback_refuses_when_main_moves_before_it_lands_instead_of_discarding_the_new_commit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let cat = Cat::Sqlite(dir);
+    let schema = dir.join("schema.json");
+    std::fs::write(&schema, SCHEMA).unwrap();
+    let s = schema.to_str().unwrap();
+    let out = ingest(&cat, dir, &input(dir, "a.ndjson", 0..20), "sa", &["--create", "--schema", s, "--max-rows", "10"], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let t = cat.table();
+    // Its first attempt "conflicts" and the retry waits 1.5-3 s: another writer commits to main meanwhile.
+    let mut cmd = cat.cmd();
+    cmd.args(["table", "properties", &t, "--set", "commit.retry.min-wait-ms=3000"]);
+    assert!(cmd.output().unwrap().status.success());
+    let first = cat.snapshots()["snapshots"][0]["snapshot_id"].as_i64().unwrap();
+    let mut cmd = cat.cmd();
+    let rollback = cmd
+        .args(["snapshot", "rollback", &t, "--to-snapshot", &first.to_string()])
+        .env("PRESTIGE_FAILPOINT_ERROR", "iceberg.conflict")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let out = ingest(&cat, dir, &input(dir, "b.ndjson", 100..105), "sb", &[], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let moved = cat.snapshots()["current_snapshot_id"].as_i64().unwrap();
+    let out = rollback.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{err}");
+    assert!(err.contains("main moved") && err.contains(&moved.to_string()), "{err}");
+    assert_eq!(cat.snapshots()["current_snapshot_id"], moved, "the new commit stays current");
+    assert_eq!(cat.rows(None).len(), 25);
+}
