@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::common::{ACCESS_KEY, ICEBERG_WAREHOUSE, S3Server, SECRET_KEY, iceberg_py, prestige_std, report, shared_s3, write_lines};
+use crate::common::{
+    ACCESS_KEY, ICEBERG_WAREHOUSE, S3Server, SECRET_KEY, iceberg_py, prestige_std, py_json, report, shared_s3, write_lines,
+};
 
 const SCHEMA: &str = r#"{"fields":[
   {"name":"id","type":"int64","nullable":false},
@@ -105,6 +107,26 @@ impl Cat<'_> {
     fn state(&self) -> (Option<i64>, usize) {
         let s = self.snapshots();
         (s["refs"]["main"]["snapshot_id"].as_i64(), s["snapshots"].as_array().unwrap().len())
+    }
+
+    /// Runs tests/cli/py/wap_tool.py (PyIceberg writes on a branch) with this catalog.
+    fn wap_py(&self, args: &[&str]) -> Value {
+        let mut all: Vec<String> = vec![args[0].to_string()];
+        match self {
+            Cat::Sqlite(dir) => all.extend([
+                "--sqlite".into(),
+                dir.join("catalog.db").display().to_string(),
+                "--warehouse".into(),
+                dir.join("wh").display().to_string(),
+            ]),
+            Cat::Rest(s3, _) => all.extend(s3.iceberg_args()),
+        }
+        all.extend(args[1..].iter().map(|a| a.to_string()));
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        py_json("wap_tool.py", &all, match self {
+            Cat::Rest(s3, _) => Some(s3),
+            Cat::Sqlite(_) => None,
+        })
     }
 
     /// PyIceberg appends rows `ids` to main.
@@ -376,4 +398,48 @@ fn concurrent_ingests_creating_the_same_branch_both_land() {
     }
     assert_eq!(cat.ids(Some("audit")), range(0, 160), "every writer's rows on the branch, cut from main");
     assert_eq!(cat.ids(None), range(0, 10));
+}
+
+#[test]
+fn a_pyiceberg_staged_write_publishes_by_wap_id_and_a_delete_on_the_branch_blocks_cherry_pick() {
+    for rest in [false, true] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let cat = if rest { Cat::rest(shared_s3()) } else { Cat::Sqlite(dir) };
+        ingest(&cat, dir, 0..20, &[]);
+        ingest(&cat, dir, 30..40, &["--branch", "audit"]);
+        // A Spark-style staged write by another engine: PyIceberg appends to the branch with wap.id.
+        let rows = dir.join("staged.ndjson");
+        write_lines(&rows, &(20..30).map(|i| row(i).to_string()).collect::<Vec<_>>());
+        let staged = cat.wap_py(&["append", &cat.table(), "--branch", "audit", "--wap-id", "py-1", "--rows", rows.to_str().unwrap()]);
+        let staged_id = staged["snapshot_id"].as_i64().unwrap();
+        cat.py_append(dir, 1000..1005);
+        let deleted = cat.wap_py(&["delete", &cat.table(), "--branch", "audit", "--where", "id >= 35"]);
+        assert_ne!(deleted["operation"], "append", "rest={rest}: {deleted}");
+        assert_eq!(cat.ids(Some("audit")), concat(&[0..35]), "rest={rest}");
+
+        // The branch holds a delete: --cherry-pick refuses before publishing anything.
+        let before = cat.snapshots();
+        let out = publish_env(&cat, &["--branch", "audit", "--cherry-pick"], &[]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "rest={rest}: {err}");
+        // PyIceberg's delete may drop whole files (a delete snapshot) before rewriting others (overwrite): the
+        // first non-append is named.
+        let named = before["snapshots"].as_array().unwrap().iter().find(|s| {
+            s["operation"] != "append" && err.contains(&format!("snapshot {} ", s["snapshot_id"]))
+        });
+        assert!(named.is_some() && err.contains("only append"), "rest={rest}: {deleted} {err}");
+        assert_eq!(cat.snapshots(), before, "rest={rest}: nothing was published");
+
+        // The staged write alone publishes by its wap id: replayed onto main (its parent is not main's head).
+        let p = publish(&cat, &["--wap-id", "py-1", "--branch", "audit"]);
+        assert_eq!((p["changed"].as_bool(), p["fast_forward"].as_bool()), (Some(true), Some(false)), "rest={rest}: {p}");
+        assert_eq!(p["snapshots_published"][0]["source_snapshot_id"].as_i64(), Some(staged_id));
+        assert_eq!(cat.ids(None), concat(&[0..30, 1000..1005]), "rest={rest}: PyIceberg reads main + the staged rows once");
+        let snaps = cat.snapshots();
+        let head = snaps["snapshots"].as_array().unwrap().iter().find(|s| s["snapshot_id"] == p["updated_ref"]).unwrap();
+        assert_eq!(head["summary"]["published-wap-id"], "py-1");
+        assert_eq!(head["summary"]["source-snapshot-id"], staged_id.to_string());
+        assert_eq!(publish(&cat, &["--wap-id", "py-1"])["changed"], false, "rest={rest}");
+    }
 }

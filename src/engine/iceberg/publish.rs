@@ -286,7 +286,7 @@ async fn pick(
     // Replay: only appends (Java also replays dynamic overwrites; prestige does not write them).
     if picked.summary().operation != Operation::Append {
         return Err(Error::Config(format!(
-            "cannot cherry-pick snapshot {snapshot_id} of table {} onto {onto}: it is an {} snapshot and its parent \
+            "cannot cherry-pick snapshot {snapshot_id} of table {} onto {onto}: its operation is {} and its parent \
              is not {onto}'s head; only append snapshots can be replayed (or fast-forwarded to from their parent)",
             table.name(),
             picked.summary().operation.as_str()
@@ -532,8 +532,8 @@ async fn publish_branch(catalog: &dyn Catalog, table: LoadedTable, opts: &Publis
         let s = snapshot_by_id(&table, *id)?;
         if s.summary().operation != Operation::Append {
             return Err(Error::Config(format!(
-                "cannot cherry-pick {b} onto main in table {}: snapshot {id} is an {} snapshot; only append snapshots \
-                 can be replayed (nothing was published)",
+                "cannot cherry-pick {b} onto main in table {}: snapshot {id} is not an append (its operation is {}); \
+                 only append snapshots can be replayed (nothing was published)",
                 table.name(),
                 s.summary().operation.as_str()
             )));
