@@ -21,12 +21,16 @@ use crate::engine::units::{parse_duration, parse_size, parse_time};
 
 #[derive(Debug, Args)]
 #[command(after_long_help = "Examples:\n  prestige compact s3://bucket/raw --prefix events --start 2h --plan\n  \
-prestige compact --bucket bucket --prefix raw/events --target-bytes 256MiB\n\n\
+prestige compact --bucket bucket --prefix raw/events --target-bytes 256MiB\n  \
+prestige compact --table db.events --where \"day >= DATE '2026-11-01'\"\n\n\
 Files named PREFIX.{millis}[.*].parquet are selected (exactly this prefix); outputs are named\n\
 PREFIX.{millis}.c.parquet. Originals are deleted only after every output is stored; an interrupted run is\n\
 finished or undone by the next one (see README: compaction protocol). The lock PREFIX.compaction.lock is a
 lease the running compaction renews; another run exits 6 while it is live, and takes it over once it expires
-or at once when its holder was a process of this host that is gone.")]
+or at once when its holder was a process of this host that is gone.\n\n\
+With --table, an Iceberg table's data files are rewritten per partition into --target-file-size files with
+every delete applied and committed as one `replace` snapshot (per partition with --partial-progress); a
+partition that a concurrent commit touched is reported and not committed (exit 3; 7 when none committed).")]
 pub struct CompactArgs {
     /// A local directory or s3://bucket/dir holding the files (or use --bucket)
     #[arg(value_name = "LOCATION", required_unless_present_any = ["bucket", "table"], conflicts_with = "table")]
