@@ -25,10 +25,32 @@ use uuid::Uuid;
 
 pub type Refs = HashMap<String, SnapshotReference>;
 
+/// What identifies one version of a snapshot: a commit retried after a conflict keeps its snapshot id but
+/// writes a new manifest list (and may get a new parent, sequence number and timestamp), so a cached JSON is
+/// reused only for exactly the same snapshot.
+#[derive(PartialEq, Eq)]
+struct Version {
+    manifest_list: String,
+    parent: Option<i64>,
+    sequence_number: i64,
+    timestamp_ms: i64,
+}
+
+impl Version {
+    fn of(s: &Snapshot) -> Self {
+        Version {
+            manifest_list: s.manifest_list().to_string(),
+            parent: s.parent_snapshot_id(),
+            sequence_number: s.sequence_number(),
+            timestamp_ms: s.timestamp_ms(),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Cache {
-    /// Each snapshot's JSON, by table uuid and snapshot id.
-    snapshots: HashMap<(Uuid, i64), Box<RawValue>>,
+    /// Each snapshot's JSON, by table uuid and snapshot id, with the version it was made from.
+    snapshots: HashMap<(Uuid, i64), (Version, Box<RawValue>)>,
     /// The refs of metadata files this process wrote or read, newest last (a few are enough).
     refs: Vec<(String, Arc<Refs>)>,
 }
@@ -157,19 +179,20 @@ pub fn to_json(metadata: &TableMetadata, refs: Option<&Refs>) -> serde_json::Res
     };
     let uuid = metadata.uuid();
     let mut c = cache();
-    let mut snapshots: HashMap<(Uuid, i64), Box<RawValue>> = HashMap::with_capacity(metadata.snapshots().len());
+    let mut snapshots: HashMap<(Uuid, i64), (Version, Box<RawValue>)> = HashMap::with_capacity(metadata.snapshots().len());
     for s in metadata.snapshots() {
         let key = (uuid, s.snapshot_id());
-        let json = match c.snapshots.remove(&key) {
-            Some(j) => j,
-            None => snapshot_json(s)?,
+        let version = Version::of(s);
+        let entry = match c.snapshots.remove(&key) {
+            Some((v, j)) if v == version => (v, j),
+            _ => (version, snapshot_json(s)?),
         };
-        snapshots.insert(key, json);
+        snapshots.insert(key, entry);
     }
     // Snapshots of this table no longer listed are dropped from the cache; other tables' stay.
     c.snapshots.retain(|(u, _), _| *u != uuid);
     // Same order as iceberg-rust (the map's), which readers do not depend on anyway.
-    let ordered: Vec<&RawValue> = metadata.snapshots().map(|s| &*snapshots[&(uuid, s.snapshot_id())]).collect();
+    let ordered: Vec<&RawValue> = metadata.snapshots().map(|s| &*snapshots[&(uuid, s.snapshot_id())].1).collect();
     let doc = MetadataV2 {
         format_version: 2,
         table_uuid: uuid,
@@ -307,6 +330,29 @@ mod tests {
         m = b.build().unwrap().metadata;
         refs = refs_after(&refs, &updates, &m).unwrap();
         same(&m, &refs);
+        // A commit retried after a conflict keeps its snapshot id with a new manifest list: the file written
+        // must carry the new one, not the cached JSON of the first attempt.
+        let base = m.clone();
+        let first = snapshot(2000, Some(1005), 6);
+        let b = TableMetadataBuilder::new_from_metadata(base.clone(), None).set_branch_snapshot(first, "main").unwrap();
+        let attempt1 = b.build().unwrap().metadata;
+        let _ = to_json(&attempt1, Some(&refs_by_serializing(&attempt1))).unwrap();
+        let mut second = snapshot(2000, Some(1005), 6);
+        second = Snapshot::builder()
+            .with_snapshot_id(second.snapshot_id())
+            .with_parent_snapshot_id(second.parent_snapshot_id())
+            .with_sequence_number(second.sequence_number())
+            .with_timestamp_ms(second.timestamp_ms())
+            .with_manifest_list("file:///tmp/wh/t/metadata/snap-2000-attempt-2.avro".to_string())
+            .with_summary(second.summary().clone())
+            .with_schema_id(0)
+            .build();
+        let b = TableMetadataBuilder::new_from_metadata(base, None).set_branch_snapshot(second, "main").unwrap();
+        let attempt2 = b.build().unwrap().metadata;
+        let r2 = refs_by_serializing(&attempt2);
+        same(&attempt2, &r2);
+        assert!(String::from_utf8(to_json(&attempt2, Some(&r2)).unwrap()).unwrap().contains("snap-2000-attempt-2.avro"));
+
         // Wrong refs are caught, not written.
         let mut wrong = refs.clone();
         wrong.remove("t1");
