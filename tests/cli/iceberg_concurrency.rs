@@ -292,6 +292,18 @@ fn maintain(t: &Target) {
     let once: BTreeSet<u64> = all.iter().copied().collect();
     assert_eq!(once.len(), all.len(), "the watcher delivered a row in two snapshots");
     assert_eq!(once, inputs, "the watcher delivered every appended row");
+    let conflicts = compactions.iter().filter(|(c, _)| *c != 0).count();
+    eprintln!(
+        "{}: {} rows in {} commits, {} deleted in {} PyIceberg commits, {} compaction runs ({committed} replace \
+         snapshots, {conflicts} reporting conflicts), watcher: {} snapshots",
+        t.table,
+        inputs.len(),
+        report["commits"].as_array().map_or(0, Vec::len),
+        deleted.len(),
+        deletes["commits"],
+        compactions.len(),
+        by_snapshot.len()
+    );
 }
 
 #[test]

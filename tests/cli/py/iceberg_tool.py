@@ -475,7 +475,7 @@ def arrow_table_for(tbl, rows):
 
 def commit_with_retry(tbl_loader, fn, deadline=None):
     """Runs fn(table) until it commits; returns (table, retries). Conflicts reload the table and retry."""
-    from pyiceberg.exceptions import CommitFailedException
+    from pyiceberg.exceptions import CommitFailedException, ValidationException
 
     retries = 0
     while True:
@@ -485,6 +485,8 @@ def commit_with_retry(tbl_loader, fn, deadline=None):
             return tbl, retries
         except CommitFailedException:
             pass
+        except ValidationException:
+            pass  # PyIceberg's own check of a concurrent change (e.g. a compaction replaced the files): nothing committed
         except Exception as e:  # SQLite: "database is locked" under concurrent writers
             if "locked" not in str(e).lower():
                 raise
