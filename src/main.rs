@@ -39,6 +39,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 ErrorKind::Interrupted => exit::INTERRUPTED,
                 ErrorKind::Busy => exit::BUSY,
                 ErrorKind::Conflict => exit::CONFLICT,
+                ErrorKind::Diverged => exit::DIVERGED,
                 ErrorKind::Other => exit::FAILURE,
             };
         }

@@ -96,7 +96,7 @@ pub enum Command {
     Watch(watch::WatchArgs),
     /// Iceberg tables: list, show, create, drop, set properties
     Table(table::TableArgs),
-    /// Iceberg snapshots: list a branch's snapshots, show one, list refs
+    /// Iceberg snapshots: list, show, refs; expire, remove orphans, rollback, set-current, cherry-pick, branches, tags
     Snapshot(snapshot::SnapshotArgs),
     /// Write-audit-publish: make an audited branch (or the snapshot carrying a WAP id) visible on main
     Publish(publish::PublishArgs),

@@ -8,7 +8,6 @@ use clap::Args;
 
 use super::render;
 use super::{Context, exit};
-use crate::engine::error::Error;
 use crate::engine::iceberg::catalog::{self, parse_table_ident};
 use crate::engine::iceberg::publish::{self, PublishOptions, PublishReport};
 
@@ -54,16 +53,8 @@ pub async fn run(args: PublishArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         cherry_pick: args.cherry_pick,
         plan: args.plan,
     };
-    let report = match publish::publish(&*cat, table, &opts).await {
-        Ok(r) => r,
-        // Its own exit code: main moved, and the operator chooses (--cherry-pick, or rebase the branch).
-        Err(e @ Error::Diverged { .. }) => {
-            render::clear_progress();
-            eprintln!("error: publish {}: {e}", args.table);
-            return Ok(ExitCode::from(exit::DIVERGED));
-        }
-        Err(e) => return Err(e).with_context(|| format!("publish {}", args.table)),
-    };
+    // Main moved since the branch was cut: exit 8 (ErrorKind::Diverged), the operator chooses --cherry-pick.
+    let report = publish::publish(&*cat, table, &opts).await.with_context(|| format!("publish {}", args.table))?;
     render::print_report(ctx.format, &report, view)?;
     Ok(ExitCode::from(exit::OK))
 }

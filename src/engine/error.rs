@@ -17,6 +17,8 @@ pub enum ErrorKind {
     Busy,
     /// An Iceberg commit could not be made: a concurrent change the data no longer fits, or retries exhausted.
     Conflict,
+    /// A publish refused because the target branch moved since the source branch was cut.
+    Diverged,
     /// Anything else.
     Other,
 }
@@ -123,7 +125,8 @@ impl Error {
             Error::Busy { .. } => ErrorKind::Busy,
             Error::HookFailed { .. } | Error::Internal { .. } | Error::Iceberg { .. } => ErrorKind::Other,
             Error::Missing { .. } | Error::Catalog { .. } => ErrorKind::Storage,
-            Error::CommitConflict { .. } | Error::CommitUnknown { .. } | Error::Diverged { .. } => ErrorKind::Conflict,
+            Error::CommitConflict { .. } | Error::CommitUnknown { .. } => ErrorKind::Conflict,
+            Error::Diverged { .. } => ErrorKind::Diverged,
         }
     }
 
