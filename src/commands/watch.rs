@@ -157,6 +157,16 @@ pub async fn run(args: WatchArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     if let Some(table) = args.table.clone() {
         return run_table(args, ctx, table).await;
     }
+    // clap's `requires = "table"` does not hold against an argument `table` conflicts with: checked here.
+    let table_only = [
+        (args.ref_name.is_some(), "--ref"),
+        (args.start_snapshot.is_some(), "--start-snapshot"),
+        (args.rows, "--rows"),
+        (args.include_replace, "--include-replace"),
+    ];
+    if let Some((_, flag)) = table_only.iter().find(|(given, _)| *given) {
+        return Err(Error::Config(format!("{flag} applies to `watch --table TABLE` only, not to a LOCATION --prefix watch")).into());
+    }
     let opts = args.options(ctx)?;
     let what = format!("watch {} --prefix {}", opts.location, opts.prefix);
     let state = match &args.state {

@@ -48,6 +48,20 @@ impl TableWatchState {
         }
     }
 
+    /// The checkpoint just before `first`: its parent when that still exists, else the parent's id (if the
+    /// snapshot still names it) and the sequence number before `first`'s, which proves later that nothing
+    /// between was skipped.
+    fn before(table: &LoadedTable, ref_name: &str, first: &SnapshotRef) -> Self {
+        let parent = first.parent_snapshot_id();
+        match parent.and_then(|p| table.metadata.snapshot_by_id(p)) {
+            Some(p) => Self::after(&table.name(), ref_name, Some(p), None),
+            None => Self {
+                sequence_number: Some((first.sequence_number() - 1).max(0)),
+                ..Self::after(&table.name(), ref_name, None, parent)
+            },
+        }
+    }
+
     /// The checkpoint after delivering `event`.
     pub fn delivered(&mut self, event: &SnapshotEvent) {
         self.snapshot_id = Some(event.snapshot_id);
@@ -177,10 +191,7 @@ pub fn start_state(table: &LoadedTable, ref_name: &str, start: Start) -> Result<
     match start {
         Start::Snapshot(id) => match chain.iter().find(|s| s.snapshot_id() == id) {
             // Everything before the start snapshot counts as delivered: its parent is the checkpoint.
-            Some(s) => {
-                let parent = s.parent_snapshot_id();
-                Ok(TableWatchState::after(&name, ref_name, parent.and_then(|p| table.metadata.snapshot_by_id(p)), parent))
-            }
+            Some(s) => Ok(TableWatchState::before(table, ref_name, s)),
             None => {
                 super::inspect::snapshot_by_id(table, id)?;
                 Err(Error::Config(format!(
@@ -192,7 +203,7 @@ pub fn start_state(table: &LoadedTable, ref_name: &str, start: Start) -> Result<
         },
         Start::Since(ms) => match chain.iter().find(|s| s.timestamp_ms() < ms) {
             Some(s) => Ok(TableWatchState::after(&name, ref_name, Some(s), None)),
-            None => Ok(TableWatchState::after(&name, ref_name, None, oldest.parent_snapshot_id())),
+            None => Ok(TableWatchState::before(table, ref_name, oldest)),
         },
     }
 }
@@ -211,25 +222,53 @@ pub fn new_snapshots(table: &LoadedTable, state: &TableWatchState) -> Result<Vec
             ))),
         };
     };
+    let checkpoint_gone = state.snapshot_id.is_some_and(|c| table.metadata.snapshot_by_id(c).is_none());
     let mut out: Vec<&SnapshotRef> = Vec::new();
     let mut cur = head;
     loop {
         if Some(cur.snapshot_id()) == state.snapshot_id {
             break;
         }
+        // An expired checkpoint: a snapshot at or before it on the way down means the ref left its lineage.
+        if checkpoint_gone && state.sequence_number.is_some_and(|sc| sc > 0 && cur.sequence_number() <= sc) {
+            return Err(lost_place(table, state, head, None));
+        }
         out.push(cur);
         match cur.parent_snapshot_id() {
             // The checkpoint is this snapshot's parent (whether or not it still exists): no gap.
-            p if p == state.snapshot_id => break,
-            Some(p) => match table.metadata.snapshot_by_id(p) {
-                Some(s) => cur = s,
-                None => return Err(lost_place(table, state, head, Some(cur))),
-            },
-            None => return Err(lost_place(table, state, head, None)),
+            Some(p) if Some(p) == state.snapshot_id => break,
+            Some(p) if table.metadata.snapshot_by_id(p).is_some() => {
+                cur = table.metadata.snapshot_by_id(p).expect("checked");
+            }
+            // Delivering from the start of the lineage, and this is its first snapshot (in v1 tables, taken on
+            // trust: they have no sequence numbers).
+            None if state.snapshot_id.is_none() && (cur.sequence_number() <= 1 || proven_by_sequence_numbers(table, state, cur)) => {
+                break;
+            }
+            // The lineage ends here: its parent was expired (PyIceberg also clears the parent id then).
+            _ if (checkpoint_gone || state.snapshot_id.is_none()) && proven_by_sequence_numbers(table, state, cur) => break,
+            _ => return Err(lost_place(table, state, head, Some(cur))),
         }
     }
     out.reverse();
     Ok(out.into_iter().map(|s| SnapshotEvent::of(&name, ref_name, s)).collect())
+}
+
+/// Whether `oldest`, the oldest remaining snapshot of the lineage, provably follows the expired checkpoint with
+/// nothing in between: every sequence number between the checkpoint's and its own still belongs to a snapshot
+/// of the table (necessarily of another branch), so no commit between them can have been expired. Format v2+
+/// gives each commit the next sequence number; v1 tables (all zero) cannot be proven this way.
+fn proven_by_sequence_numbers(table: &LoadedTable, state: &TableWatchState, oldest: &SnapshotRef) -> bool {
+    let sc = state.sequence_number.unwrap_or(0);
+    if state.snapshot_id.is_some() && sc == 0 {
+        return false;
+    }
+    let so = oldest.sequence_number();
+    if so <= sc {
+        return false;
+    }
+    let present: std::collections::HashSet<i64> = table.metadata.snapshots().map(|s| s.sequence_number()).collect();
+    (sc + 1..so).all(|n| present.contains(&n))
 }
 
 /// Why the checkpoint cannot be found on the ref's lineage: rolled back, or expired with a possible gap.
@@ -254,11 +293,15 @@ fn lost_place(table: &LoadedTable, state: &TableWatchState, head: &SnapshotRef, 
     let rolled_back = state.sequence_number.is_some_and(|seq| seq > 0 && head.sequence_number() < seq);
     let why = match oldest {
         Some(o) => format!(
-            "the oldest remaining ancestor of ref {r}, snapshot {} (committed {}), has parent {}, which was expired too; \
-             snapshots between the checkpoint and it may have been expired before they were delivered",
+            "the oldest remaining ancestor of ref {r}, snapshot {} (committed {}, sequence number {}), {}; snapshots \
+             between the checkpoint and it may have been expired before they were delivered",
             o.snapshot_id(),
             rfc3339_ms(o.timestamp_ms()),
-            o.parent_snapshot_id().unwrap_or_default()
+            o.sequence_number(),
+            match o.parent_snapshot_id() {
+                Some(p) => format!("has parent {p}, which was expired too"),
+                None => "has no parent any more (it was expired too)".to_string(),
+            }
         ),
         None if rolled_back => format!(
             "ref {r} is at snapshot {}, older than the checkpoint (sequence number {} < {}): the ref was rolled back",
@@ -286,14 +329,34 @@ pub async fn appended_rows(
     columns: Option<Vec<String>>,
     filter: Option<String>,
 ) -> Result<TableScanStream> {
-    let snapshot = match event.parent_id {
-        Some(parent) => SnapshotChoice::Incremental { since: parent, until: Some(event.snapshot_id) },
-        // The lineage's first snapshot: all its files are the ones it added.
-        None => SnapshotChoice::Id(event.snapshot_id),
+    // An incremental scan names the snapshot before the range; a snapshot without a parent id (the lineage's
+    // first, or one whose parent PyIceberg's expiry cleared) gets a stand-in parent id on a private copy of the
+    // metadata, so that it too is read as exactly the files it added.
+    let (table, since) = match event.parent_id {
+        Some(parent) => (std::borrow::Cow::Borrowed(table), parent),
+        None => {
+            let (copy, stand_in) = with_stand_in_parent(table, event.snapshot_id)?;
+            (std::borrow::Cow::Owned(copy), stand_in)
+        }
     };
+    let snapshot = SnapshotChoice::Incremental { since, until: Some(event.snapshot_id) };
     let opts = TableScanOptions { snapshot, columns, filter, limit: None, batch_size: 8192, concurrency: None };
-    let plan = table_scan::plan(table, &opts).await?;
+    let plan = table_scan::plan(&table, &opts).await?;
     Ok(plan.execute())
+}
+
+/// A copy of the table whose snapshot `id` has a parent id no snapshot has; returns it and that id.
+fn with_stand_in_parent(table: &LoadedTable, id: i64) -> Result<(LoadedTable, i64)> {
+    let bad = |e: serde_json::Error| Error::Iceberg { table: table.name(), message: format!("table metadata: {e}") };
+    let stand_in = (i64::MIN..).find(|c| table.metadata.snapshot_by_id(*c).is_none()).expect("a free id");
+    let mut doc = serde_json::to_value(&*table.metadata).map_err(bad)?;
+    for s in doc.get_mut("snapshots").and_then(|v| v.as_array_mut()).into_iter().flatten() {
+        if s.get("snapshot-id").and_then(|v| v.as_i64()) == Some(id) {
+            s["parent-snapshot-id"] = serde_json::json!(stand_in);
+        }
+    }
+    let metadata: iceberg::spec::TableMetadata = serde_json::from_value(doc).map_err(bad)?;
+    Ok((LoadedTable { metadata: std::sync::Arc::new(metadata), ..table.clone() }, stand_in))
 }
 
 /// What `--exec` gets on its stdin.
