@@ -409,3 +409,102 @@ pub async fn run_hook(command: &str, event: &SnapshotEvent, input: HookInput<'_>
         ),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A v2 table whose main is the chain `snaps` of (id, parent, sequence number, operation).
+    fn table(snaps: &[(i64, Option<i64>, i64, &str)]) -> LoadedTable {
+        let snapshots: Vec<serde_json::Value> = snaps
+            .iter()
+            .map(|(id, parent, seq, op)| {
+                let mut s = serde_json::json!({
+                    "snapshot-id": id, "sequence-number": seq, "timestamp-ms": 1_700_000_000_000i64 + seq * 1000,
+                    "manifest-list": format!("/t/metadata/snap-{id}.avro"), "summary": {"operation": op}, "schema-id": 0
+                });
+                if let Some(p) = parent {
+                    s["parent-snapshot-id"] = serde_json::json!(p);
+                }
+                s
+            })
+            .collect();
+        let head = snaps.last().map(|s| s.0);
+        let doc = serde_json::json!({
+            "format-version": 2, "table-uuid": "9c12d441-03fe-4693-9a96-a0705ddf69c1", "location": "/t",
+            "last-sequence-number": snaps.iter().map(|s| s.2).max().unwrap_or(0), "last-updated-ms": 1_700_000_100_000i64,
+            "last-column-id": 1, "current-schema-id": 0,
+            "schemas": [{"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "id", "required": true, "type": "long"}]}],
+            "default-spec-id": 0, "partition-specs": [{"spec-id": 0, "fields": []}], "last-partition-id": 999,
+            "default-sort-order-id": 0, "sort-orders": [{"order-id": 0, "fields": []}],
+            "properties": {}, "current-snapshot-id": head, "snapshots": snapshots,
+            "refs": head.map_or(serde_json::json!({}), |h| serde_json::json!({"main": {"snapshot-id": h, "type": "branch"}})),
+            "snapshot-log": [], "metadata-log": []
+        });
+        let metadata: iceberg::spec::TableMetadata = serde_json::from_value(doc).unwrap();
+        LoadedTable {
+            ident: iceberg::TableIdent::from_strs(["ns", "t"]).unwrap(),
+            metadata_location: None,
+            metadata: std::sync::Arc::new(metadata),
+            file_io: crate::engine::iceberg::io::file_io(&Default::default()),
+            s3: Default::default(),
+        }
+    }
+
+    fn checkpoint(id: Option<i64>, seq: i64) -> TableWatchState {
+        TableWatchState {
+            version: 1,
+            table: "ns.t".into(),
+            ref_name: "main".into(),
+            snapshot_id: id,
+            timestamp_ms: None,
+            timestamp: None,
+            sequence_number: Some(seq),
+        }
+    }
+
+    fn ids(events: &[SnapshotEvent]) -> Vec<i64> {
+        events.iter().map(|e| e.snapshot_id).collect()
+    }
+
+    #[test]
+    fn replace_snapshots_are_new_snapshots_that_deliver_nothing() {
+        let t = table(&[(10, None, 1, "append"), (20, Some(10), 2, "replace"), (30, Some(20), 3, "append")]);
+        let ev = new_snapshots(&t, &checkpoint(Some(10), 1)).unwrap();
+        assert_eq!(ids(&ev), vec![20, 30]);
+        assert!(ev[0].is_replace() && !ev[0].is_append() && ev[1].is_append());
+        assert_eq!(ids(&new_snapshots(&t, &checkpoint(None, 0)).unwrap()), vec![10, 20, 30]);
+        assert!(new_snapshots(&t, &checkpoint(Some(30), 3)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_expired_checkpoint_is_found_by_parent_id_or_sequence_numbers_or_refused() {
+        // 10 (the checkpoint) expired, 20 still names it: resume with 20.
+        let t = table(&[(20, Some(10), 2, "append"), (30, Some(20), 3, "append")]);
+        assert_eq!(ids(&new_snapshots(&t, &checkpoint(Some(10), 1)).unwrap()), vec![20, 30]);
+        // PyIceberg cleared 20's parent: sequence numbers 1 → 2 leave no room for a lost commit.
+        let t = table(&[(20, None, 2, "append"), (30, Some(20), 3, "append")]);
+        assert_eq!(ids(&new_snapshots(&t, &checkpoint(Some(10), 1)).unwrap()), vec![20, 30]);
+        // Sequence number 2 was another branch's snapshot, still there: still proven.
+        let t = table(&[(15, None, 2, "append"), (20, None, 3, "append"), (30, Some(20), 4, "append")]);
+        assert_eq!(ids(&new_snapshots(&t, &checkpoint(Some(10), 1)).unwrap()), vec![20, 30]);
+        // Sequence number 2 is gone: it may have been an undelivered snapshot of main.
+        let t = table(&[(20, None, 3, "append"), (30, Some(20), 4, "append")]);
+        let err = new_snapshots(&t, &checkpoint(Some(10), 1)).unwrap_err();
+        assert!(matches!(err, Error::Missing { .. }) && err.to_string().contains("10"), "{err}");
+        // A start from the beginning whose first snapshot was expired.
+        let err = new_snapshots(&t, &checkpoint(None, 0)).unwrap_err();
+        assert!(matches!(err, Error::Missing { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_ref_rolled_back_past_the_checkpoint_is_refused() {
+        // main went back from 30 to 20; 30 still exists.
+        let mut t = table(&[(10, None, 1, "append"), (20, Some(10), 2, "append"), (30, Some(20), 3, "append")]);
+        let mut m = (*t.metadata).clone().into_builder(None);
+        m = m.set_ref("main", iceberg::spec::SnapshotReference::new(20, iceberg::spec::SnapshotRetention::branch(None, None, None))).unwrap();
+        t.metadata = std::sync::Arc::new(m.build().unwrap().metadata);
+        let err = new_snapshots(&t, &checkpoint(Some(30), 3)).unwrap_err();
+        assert!(matches!(err, Error::Config(_)) && err.to_string().contains("rolled back"), "{err}");
+    }
+}
