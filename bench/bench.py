@@ -1,6 +1,6 @@
 """Benchmark driver: runs prestige and its peers on the same input and prints ratios.
 
-usage: python bench.py {ingest|compact|scan|iceberg} [--rows N] [--runs K]
+usage: python bench.py {ingest|compact|scan|iceberg|iceberg-compact} [--rows N] [--runs K]
 Each tool runs as its own process; wall time is measured around it and peak RSS is read from wait4(2).
 """
 import argparse
@@ -577,6 +577,118 @@ def iceberg(args):
     return 0
 
 
+# bench/iceberg-compact ----------------------------------------------------------------------------------------
+
+REGIONS = ["eu-west", "eu-north", "eu-central", "us-east", "us-west", "sa-east", "ap-south", "ap-east", "af-south",
+           "me-central"]
+
+
+def compact_corpus(rows):
+    """NDJSON events with a `region` of 10 values (the identity partition), generated once into bench/out."""
+    import random
+    os.makedirs(OUT, exist_ok=True)
+    src = os.path.join(OUT, f"compact-events-{rows}.ndjson")
+    if not os.path.exists(src):
+        rnd = random.Random(7)
+        with open(src + ".tmp", "w") as f:
+            for i in range(rows):
+                f.write(json.dumps({"id": i, "ts": f"2024-05-{1 + i // 1_728_000:02d}T{i // 72_000 % 24:02d}:{i // 1200 % 60:02d}:{i // 20 % 60:02d}.{i % 20 * 50:03d}Z",
+                                    "region": REGIONS[rnd.randrange(len(REGIONS))], "user_id": rnd.randrange(1_000_000),
+                                    "amount": round(rnd.random() * 500, 2), "session": "%016x" % rnd.getrandbits(64)},
+                                   separators=(",", ":")) + "\n")
+        os.rename(src + ".tmp", src)
+    schema = os.path.join(OUT, "compact-events-schema.json")
+    with open(schema, "w") as f:
+        json.dump([{"name": "id", "type": "int64", "nullable": False}, {"name": "ts", "type": "timestamptz"},
+                   {"name": "region", "type": "string"}, {"name": "user_id", "type": "int64"},
+                   {"name": "amount", "type": "float64"}, {"name": "session", "type": "string"}], f)
+    return src, schema
+
+
+def iceberg_compact(args):
+    """Issue 11 bar 6: a table of `--files` small files over 10 identity partitions (`--rows` rows), compacted by
+    `prestige compact --table` vs the same rewrite with PyIceberg (read each partition, `overwrite` it); SQLite
+    catalog + local files, then the SeaweedFS REST catalog + S3. Each run gets a freshly built table (untimed)."""
+    import shutil
+    prestige = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "prestige")
+    src, schema = compact_corpus(args.rows)
+    work = os.path.join(OUT, "iceberg-compact")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    per_commit = max(1, args.rows * len(REGIONS) // args.files)  # each commit writes one file per region
+    bars, figures = [], {}
+
+    def part(label, cat_args, prestige_cat, env, penv):
+        results = {}
+        for tool in ["prestige", "pyiceberg"]:
+            best = None
+            for run_no in range(args.runs):
+                table = f"bench.compact_{tool}_{run_no}"
+                subprocess.run(iceberg_peer(*cat_args, "drop", table), env=env, capture_output=True)
+                state = os.path.join(work, f"{label}-state-{tool}-{run_no}")
+                subprocess.check_call([prestige, *prestige_cat, "ingest", src, "--table", table, "--create", "--schema",
+                                       schema, "--partition-by", "region", "--max-rows", str(per_commit),
+                                       "--state-dir", state, "--format", "json", "--no-progress", "-q"],
+                                      env=penv, stdout=subprocess.DEVNULL)
+                before = json.loads(subprocess.check_output(iceberg_peer(*cat_args, "layout", table, "region"), env=env))
+                if tool == "prestige":
+                    cmd = [prestige, *prestige_cat, "compact", "--table", table, "--format", "json", "--no-progress"]
+                    wall, rss, query = run_timed(cmd, penv)
+                else:
+                    wall, rss, query = run_timed(iceberg_peer(*cat_args, "pyiceberg-compact", table, "region"), env)
+                after = json.loads(subprocess.check_output(iceberg_peer(*cat_args, "layout", table, "region"), env=env))
+                if (after["rows"], after["distinct_ids"]) != (args.rows, args.rows):
+                    sys.exit(f"{label} {tool}: the compacted table holds {after['rows']} rows "
+                             f"({after['distinct_ids']} distinct), not the {args.rows} it held")
+                print(f"  compact {label} {tool} run {run_no + 1}: {wall:.2f} s, {rss:.0f} MiB, files "
+                      f"{before['files']} -> {after['files']}", file=sys.stderr)
+                if best is None or wall < best["wall_s"]:
+                    best = {"wall_s": wall, "peak_rss_mib": rss, "query_s": query, "files_before": before["files"],
+                            "files_after": after["files"], "ops": after["operations"][-2:]}
+                subprocess.run(iceberg_peer(*cat_args, "drop", table), env=env, capture_output=True)
+            results[tool] = best
+        print(f"\niceberg compaction, {label}: {args.rows} rows in ~{args.files} files over {len(REGIONS)} "
+              f"partitions -> one file per partition, best of {args.runs}\n")
+        print(f"{'tool':<11}{'wall s':>8}{'vs pyiceberg':>14}{'peak RSS MiB':>14}{'in-process s':>14}"
+              f"{'files before':>14}{'files after':>13}")
+        for tool, r in results.items():
+            inproc = f"{r['query_s']:.2f}" if tool != "prestige" else ""
+            print(f"{tool:<11}{r['wall_s']:>8.2f}{results['pyiceberg']['wall_s'] / r['wall_s']:>13.2f}x"
+                  f"{r['peak_rss_mib']:>14.0f}{inproc:>14}{r['files_before']:>14}{r['files_after']:>13}")
+        p = results["prestige"]
+        ratio = results["pyiceberg"]["wall_s"] / p["wall_s"]
+        ok = ratio >= 2.0 and p["peak_rss_mib"] <= 256
+        print(f"\nbar ({label}): prestige >= 2x PyIceberg and peak RSS <= 256 MiB: {ratio:.2f}x, "
+              f"{p['peak_rss_mib']:.0f} MiB -> {'PASS' if ok else 'FAIL'}")
+        bars.append((label, ok))
+        figures[label] = {"results": results, "ratio": ratio, "pass": ok}
+
+    d = os.path.join(work, "sqlite")
+    os.makedirs(os.path.join(d, "wh"))
+    db, wh = os.path.join(d, "catalog.db"), os.path.join(d, "wh")
+    part("SQLite catalog + local files", ["--sqlite", db, "--warehouse", wh],
+         ["--catalog", f"sqlite:///{db}", "--warehouse", wh], None, None)
+    if not args.no_rest:
+        key, secret = "bench", "bench-secret"
+        srv, sdir, env = start_seaweedfs(key, secret)
+        try:
+            uri = env["BENCH_ICEBERG_URI"]
+            deadline = time.time() + 60
+            while subprocess.run(iceberg_peer("--rest", uri, "mkns", "bench"), env=env, capture_output=True).returncode:
+                if time.time() > deadline or srv.poll() is not None:
+                    sys.exit(f"SeaweedFS did not start: see {sdir}/weed.log")
+                time.sleep(0.5)
+            penv = dict(env, PYICEBERG_CATALOG__DEFAULT__CREDENTIAL=f"{key}:{secret}",
+                        PYICEBERG_CATALOG__DEFAULT__HEADER__X_ICEBERG_ACCESS_DELEGATION="")
+            part("SeaweedFS REST catalog + S3", ["--rest", uri], ["--catalog", uri, "--warehouse", "warehouse"], env, penv)
+        finally:
+            stop_seaweedfs(srv, sdir)
+    print("\nbars: " + ", ".join(f"{name} {'PASS' if ok else 'FAIL'}" for name, ok in bars))
+    with open(os.path.join(OUT, "iceberg-compact-results.json"), "w") as f:
+        json.dump(figures, f, indent=2)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="bench", required=True)
@@ -596,8 +708,14 @@ def main():
     b.add_argument("--rows", type=int, default=2_000_000)
     b.add_argument("--runs", type=int, default=2)
     b.add_argument("--no-rest", action="store_true", help="skip the SeaweedFS REST catalog part")
+    b = sub.add_parser("iceberg-compact")
+    b.add_argument("--files", type=int, default=1000)
+    b.add_argument("--rows", type=int, default=2_000_000)
+    b.add_argument("--runs", type=int, default=2)
+    b.add_argument("--no-rest", action="store_true", help="skip the SeaweedFS REST catalog part")
     args = ap.parse_args()
-    sys.exit({"ingest": ingest, "compact": compact, "scan": scan, "iceberg": iceberg}[args.bench](args))
+    sys.exit({"ingest": ingest, "compact": compact, "scan": scan, "iceberg": iceberg,
+              "iceberg-compact": iceberg_compact}[args.bench](args))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,11 @@ Subcommands:
                                          INSERT INTO ... SELECT * FROM read_json(... explicit columns)
   pyiceberg-scan TABLE OUT.csv WHERE COLS    scan(row_filter, selected_fields).to_arrow() written as CSV
   duckdb-scan METADATA.json OUT.csv WHERE COLS THREADS    COPY (SELECT COLS FROM iceberg_scan(...) WHERE ...)
+  pyiceberg-compact TABLE COLUMN         the rewrite `compact --table` does, done with PyIceberg's public API:
+                                         for each value of the identity partition COLUMN, read the partition
+                                         and `overwrite` it (overwrite_filter COLUMN == value)
+  layout TABLE COLUMN -> JSON {"rows", "distinct_ids", "files", "files_per_partition": {value: n},
+                               "operations": [...]}: the current snapshot's files per partition value
   mkns NS                                create the namespace (fails until the catalog is up)
   drop TABLE                             drop the table and purge its files
   verify TABLE -> JSON {"rows", "distinct_ids", "min_id", "max_id", "files", "bytes", "spec", "snapshots",
@@ -188,6 +193,37 @@ def verify(a):
     print()
 
 
+def pyiceberg_compact(a):
+    import pyarrow.compute as pc
+    import pyiceberg.catalog.rest  # noqa: F401 (imported before the clock starts)
+    import pyiceberg.catalog.sql  # noqa: F401
+    from pyiceberg.expressions import EqualTo
+    start = time.perf_counter()
+    tbl = load_catalog(a).load_table(a.table)
+    values = sorted({task.file.partition[0] for task in tbl.scan().plan_files()})
+    for v in values:
+        data = tbl.scan(row_filter=EqualTo(a.column, v)).to_arrow()
+        data = data.filter(pc.equal(data[a.column], v))
+        tbl.overwrite(data, overwrite_filter=EqualTo(a.column, v))
+    report_query_time(start)
+
+
+def layout(a):
+    import collections
+    import pyarrow.compute as pc
+    tbl = load_catalog(a).load_table(a.table)
+    ids = tbl.scan(selected_fields=("id",)).to_arrow()["id"]
+    per = collections.Counter(str(t.file.partition[0]) for t in tbl.scan().plan_files())
+    json.dump({
+        "rows": len(ids),
+        "distinct_ids": pc.count_distinct(ids).as_py(),
+        "files": sum(per.values()),
+        "files_per_partition": dict(sorted(per.items())),
+        "operations": [s.summary.operation.value for s in tbl.metadata.snapshots if s.summary],
+    }, sys.stdout)
+    print()
+
+
 def mkns(a):
     load_catalog(a).create_namespace_if_not_exists(a.ns)
 
@@ -216,6 +252,12 @@ def main():
         p.add_argument(n)
     p = sub.add_parser("verify")
     p.add_argument("table")
+    p = sub.add_parser("pyiceberg-compact")
+    p.add_argument("table")
+    p.add_argument("column")
+    p = sub.add_parser("layout")
+    p.add_argument("table")
+    p.add_argument("column")
     p = sub.add_parser("drop")
     p.add_argument("table")
     p = sub.add_parser("mkns")
@@ -224,7 +266,8 @@ def main():
     if a.cmd != "duckdb-scan" and not (a.rest or (a.sqlite and a.warehouse)):
         sys.exit("iceberg_peers: choose a catalog with --sqlite DB --warehouse DIR or --rest URI")
     {"pyiceberg-ingest": pyiceberg_ingest, "duckdb-ingest": duckdb_ingest, "pyiceberg-scan": pyiceberg_scan,
-     "duckdb-scan": duckdb_scan, "verify": verify, "drop": drop, "mkns": mkns}[a.cmd](a)
+     "duckdb-scan": duckdb_scan, "verify": verify,
+     "pyiceberg-compact": pyiceberg_compact, "layout": layout, "drop": drop, "mkns": mkns}[a.cmd](a)
 
 
 if __name__ == "__main__":

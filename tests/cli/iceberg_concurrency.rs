@@ -181,8 +181,25 @@ fn delivered(outputs: &[String], into: &mut std::collections::BTreeMap<i64, Vec<
     }
 }
 
-fn spawn_watch(t: &Target, state: &Path, out: &Path, extra: &[&str]) -> std::process::Child {
-    t.prestige()
+/// A watcher process, killed when dropped (so a failing test leaves none running).
+struct Watcher(std::process::Child);
+
+impl Watcher {
+    fn kill9(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_watch(t: &Target, state: &Path, out: &Path, extra: &[&str]) -> Watcher {
+    Watcher(t.prestige()
         .args(["watch", "--table", &t.table, "--rows", "--markers", "--skip-non-append", "--columns", "id"])
         .arg("--state")
         .arg(state)
@@ -191,7 +208,7 @@ fn spawn_watch(t: &Target, state: &Path, out: &Path, extra: &[&str]) -> std::pro
         .stdout(std::fs::File::create(out).unwrap())
         .stderr(std::fs::File::create(out.with_extension("err")).unwrap())
         .spawn()
-        .unwrap()
+        .unwrap())
 }
 
 /// Issue 11's concurrency bar: an ingest committing every second, PyIceberg deleting rows, `compact --table` in
@@ -243,21 +260,20 @@ fn maintain(t: &Target) {
         });
         // The watcher: killed with -9 twice, then run to the end.
         for (i, at) in [(0, 15), (1, 35)] {
-            let mut w = spawn_watch(t, &state, &outs[i], &[]);
+            let w = spawn_watch(t, &state, &outs[i], &[]);
             std::thread::sleep((began + Duration::from_secs(at)).saturating_duration_since(Instant::now()));
-            w.kill().unwrap();
-            w.wait().unwrap();
+            w.kill9();
         }
-        let mut w = spawn_watch(t, &state, &outs[2], &[]);
+        let w = spawn_watch(t, &state, &outs[2], &[]);
         let r = (writer.join().unwrap(), deleter.join().unwrap(), compactor.join().unwrap());
         std::thread::sleep(Duration::from_secs(1));
-        w.kill().unwrap();
-        w.wait().unwrap();
+        w.kill9();
         r
     });
     // Catch up on whatever the last watcher had not delivered.
-    let out = spawn_watch(t, &state, &outs[3], &["--once"]).wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", std::fs::read_to_string(outs[3].with_extension("err")).unwrap());
+    let mut last = spawn_watch(t, &state, &outs[3], &["--once"]);
+    let status = last.0.wait().unwrap();
+    assert!(status.success(), "{}", std::fs::read_to_string(outs[3].with_extension("err")).unwrap());
 
     let (ids, report) = fed;
     assert_eq!(report["status"], "complete");

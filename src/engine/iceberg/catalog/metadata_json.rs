@@ -28,29 +28,37 @@ pub type Refs = HashMap<String, SnapshotReference>;
 /// What identifies one version of a snapshot: a commit retried after a conflict keeps its snapshot id but
 /// writes a new manifest list (and may get a new parent, sequence number and timestamp), so a cached JSON is
 /// reused only for exactly the same snapshot.
-#[derive(PartialEq, Eq)]
-struct Version {
+struct Cached {
     manifest_list: String,
     parent: Option<i64>,
     sequence_number: i64,
     timestamp_ms: i64,
+    json: Box<RawValue>,
 }
 
-impl Version {
-    fn of(s: &Snapshot) -> Self {
-        Version {
+impl Cached {
+    fn new(s: &Snapshot) -> serde_json::Result<Self> {
+        Ok(Cached {
             manifest_list: s.manifest_list().to_string(),
             parent: s.parent_snapshot_id(),
             sequence_number: s.sequence_number(),
             timestamp_ms: s.timestamp_ms(),
-        }
+            json: snapshot_json(s)?,
+        })
+    }
+
+    fn is_of(&self, s: &Snapshot) -> bool {
+        self.manifest_list == s.manifest_list()
+            && self.parent == s.parent_snapshot_id()
+            && self.sequence_number == s.sequence_number()
+            && self.timestamp_ms == s.timestamp_ms()
     }
 }
 
 #[derive(Default)]
 struct Cache {
     /// Each snapshot's JSON, by table uuid and snapshot id, with the version it was made from.
-    snapshots: HashMap<(Uuid, i64), (Version, Box<RawValue>)>,
+    snapshots: HashMap<(Uuid, i64), Cached>,
     /// The refs of metadata files this process wrote or read, newest last (a few are enough).
     refs: Vec<(String, Arc<Refs>)>,
 }
@@ -179,20 +187,20 @@ pub fn to_json(metadata: &TableMetadata, refs: Option<&Refs>) -> serde_json::Res
     };
     let uuid = metadata.uuid();
     let mut c = cache();
-    let mut snapshots: HashMap<(Uuid, i64), (Version, Box<RawValue>)> = HashMap::with_capacity(metadata.snapshots().len());
+    let mut size = 64 * 1024 + metadata.history().len() * 80;
     for s in metadata.snapshots() {
         let key = (uuid, s.snapshot_id());
-        let version = Version::of(s);
-        let entry = match c.snapshots.remove(&key) {
-            Some((v, j)) if v == version => (v, j),
-            _ => (version, snapshot_json(s)?),
-        };
-        snapshots.insert(key, entry);
+        if !c.snapshots.get(&key).is_some_and(|e| e.is_of(s)) {
+            c.snapshots.insert(key, Cached::new(s)?);
+        }
+        size += c.snapshots[&key].json.get().len() + 2;
     }
     // Snapshots of this table no longer listed are dropped from the cache; other tables' stay.
-    c.snapshots.retain(|(u, _), _| *u != uuid);
+    if c.snapshots.len() > metadata.snapshots().len() {
+        c.snapshots.retain(|(u, id), _| *u != uuid || metadata.snapshot_by_id(*id).is_some());
+    }
     // Same order as iceberg-rust (the map's), which readers do not depend on anyway.
-    let ordered: Vec<&RawValue> = metadata.snapshots().map(|s| &*snapshots[&(uuid, s.snapshot_id())].1).collect();
+    let ordered: Vec<&RawValue> = metadata.snapshots().map(|s| &*c.snapshots[&(uuid, s.snapshot_id())].json).collect();
     let doc = MetadataV2 {
         format_version: 2,
         table_uuid: uuid,
@@ -216,10 +224,9 @@ pub fn to_json(metadata: &TableMetadata, refs: Option<&Refs>) -> serde_json::Res
         statistics: metadata.statistics_iter().collect(),
         partition_statistics: metadata.partition_statistics_iter().collect(),
     };
-    let out = serde_json::to_vec(&doc);
-    drop(doc);
-    c.snapshots.extend(snapshots);
-    out
+    let mut out = Vec::with_capacity(size);
+    serde_json::to_writer(&mut out, &doc)?;
+    Ok(out)
 }
 
 #[cfg(test)]
