@@ -31,6 +31,9 @@ _prestige() {
             prestige,ingest)
                 cmd="prestige__subcmd__ingest"
                 ;;
+            prestige,publish)
+                cmd="prestige__subcmd__publish"
+                ;;
             prestige,scan)
                 cmd="prestige__subcmd__scan"
                 ;;
@@ -61,6 +64,9 @@ _prestige() {
             prestige__subcmd__help,ingest)
                 cmd="prestige__subcmd__help__subcmd__ingest"
                 ;;
+            prestige__subcmd__help,publish)
+                cmd="prestige__subcmd__help__subcmd__publish"
+                ;;
             prestige__subcmd__help,scan)
                 cmd="prestige__subcmd__help__subcmd__scan"
                 ;;
@@ -76,14 +82,47 @@ _prestige() {
             prestige__subcmd__help,watch)
                 cmd="prestige__subcmd__help__subcmd__watch"
                 ;;
+            prestige__subcmd__help__subcmd__snapshot,branch)
+                cmd="prestige__subcmd__help__subcmd__snapshot__subcmd__branch"
+                ;;
+            prestige__subcmd__help__subcmd__snapshot,cherry-pick)
+                cmd="prestige__subcmd__help__subcmd__snapshot__subcmd__cherry__subcmd__pick"
+                ;;
+            prestige__subcmd__help__subcmd__snapshot,expire)
+                cmd="prestige__subcmd__help__subcmd__snapshot__subcmd__expire"
+                ;;
             prestige__subcmd__help__subcmd__snapshot,list)
                 cmd="prestige__subcmd__help__subcmd__snapshot__subcmd__list"
                 ;;
             prestige__subcmd__help__subcmd__snapshot,refs)
                 cmd="prestige__subcmd__help__subcmd__snapshot__subcmd__refs"
                 ;;
+            prestige__subcmd__help__subcmd__snapshot,remove-orphans)
+                cmd="prestige__subcmd__help__subcmd__snapshot__subcmd__remove__subcmd__orphans"
+                ;;
+            prestige__subcmd__help__subcmd__snapshot,rollback)
+                cmd="prestige__subcmd__help__subcmd__snapshot__subcmd__rollback"
+                ;;
+            prestige__subcmd__help__subcmd__snapshot,set-current)
+                cmd="prestige__subcmd__help__subcmd__snapshot__subcmd__set__subcmd__current"
+                ;;
             prestige__subcmd__help__subcmd__snapshot,show)
                 cmd="prestige__subcmd__help__subcmd__snapshot__subcmd__show"
+                ;;
+            prestige__subcmd__help__subcmd__snapshot,tag)
+                cmd="prestige__subcmd__help__subcmd__snapshot__subcmd__tag"
+                ;;
+            prestige__subcmd__help__subcmd__snapshot__subcmd__branch,create)
+                cmd="prestige__subcmd__help__subcmd__snapshot__subcmd__branch__subcmd__create"
+                ;;
+            prestige__subcmd__help__subcmd__snapshot__subcmd__branch,drop)
+                cmd="prestige__subcmd__help__subcmd__snapshot__subcmd__branch__subcmd__drop"
+                ;;
+            prestige__subcmd__help__subcmd__snapshot__subcmd__tag,create)
+                cmd="prestige__subcmd__help__subcmd__snapshot__subcmd__tag__subcmd__create"
+                ;;
+            prestige__subcmd__help__subcmd__snapshot__subcmd__tag,drop)
+                cmd="prestige__subcmd__help__subcmd__snapshot__subcmd__tag__subcmd__drop"
                 ;;
             prestige__subcmd__help__subcmd__table,create)
                 cmd="prestige__subcmd__help__subcmd__table__subcmd__create"
@@ -100,6 +139,15 @@ _prestige() {
             prestige__subcmd__help__subcmd__table,show)
                 cmd="prestige__subcmd__help__subcmd__table__subcmd__show"
                 ;;
+            prestige__subcmd__snapshot,branch)
+                cmd="prestige__subcmd__snapshot__subcmd__branch"
+                ;;
+            prestige__subcmd__snapshot,cherry-pick)
+                cmd="prestige__subcmd__snapshot__subcmd__cherry__subcmd__pick"
+                ;;
+            prestige__subcmd__snapshot,expire)
+                cmd="prestige__subcmd__snapshot__subcmd__expire"
+                ;;
             prestige__subcmd__snapshot,help)
                 cmd="prestige__subcmd__snapshot__subcmd__help"
                 ;;
@@ -109,8 +157,47 @@ _prestige() {
             prestige__subcmd__snapshot,refs)
                 cmd="prestige__subcmd__snapshot__subcmd__refs"
                 ;;
+            prestige__subcmd__snapshot,remove-orphans)
+                cmd="prestige__subcmd__snapshot__subcmd__remove__subcmd__orphans"
+                ;;
+            prestige__subcmd__snapshot,rollback)
+                cmd="prestige__subcmd__snapshot__subcmd__rollback"
+                ;;
+            prestige__subcmd__snapshot,set-current)
+                cmd="prestige__subcmd__snapshot__subcmd__set__subcmd__current"
+                ;;
             prestige__subcmd__snapshot,show)
                 cmd="prestige__subcmd__snapshot__subcmd__show"
+                ;;
+            prestige__subcmd__snapshot,tag)
+                cmd="prestige__subcmd__snapshot__subcmd__tag"
+                ;;
+            prestige__subcmd__snapshot__subcmd__branch,create)
+                cmd="prestige__subcmd__snapshot__subcmd__branch__subcmd__create"
+                ;;
+            prestige__subcmd__snapshot__subcmd__branch,drop)
+                cmd="prestige__subcmd__snapshot__subcmd__branch__subcmd__drop"
+                ;;
+            prestige__subcmd__snapshot__subcmd__branch,help)
+                cmd="prestige__subcmd__snapshot__subcmd__branch__subcmd__help"
+                ;;
+            prestige__subcmd__snapshot__subcmd__branch__subcmd__help,create)
+                cmd="prestige__subcmd__snapshot__subcmd__branch__subcmd__help__subcmd__create"
+                ;;
+            prestige__subcmd__snapshot__subcmd__branch__subcmd__help,drop)
+                cmd="prestige__subcmd__snapshot__subcmd__branch__subcmd__help__subcmd__drop"
+                ;;
+            prestige__subcmd__snapshot__subcmd__branch__subcmd__help,help)
+                cmd="prestige__subcmd__snapshot__subcmd__branch__subcmd__help__subcmd__help"
+                ;;
+            prestige__subcmd__snapshot__subcmd__help,branch)
+                cmd="prestige__subcmd__snapshot__subcmd__help__subcmd__branch"
+                ;;
+            prestige__subcmd__snapshot__subcmd__help,cherry-pick)
+                cmd="prestige__subcmd__snapshot__subcmd__help__subcmd__cherry__subcmd__pick"
+                ;;
+            prestige__subcmd__snapshot__subcmd__help,expire)
+                cmd="prestige__subcmd__snapshot__subcmd__help__subcmd__expire"
                 ;;
             prestige__subcmd__snapshot__subcmd__help,help)
                 cmd="prestige__subcmd__snapshot__subcmd__help__subcmd__help"
@@ -121,8 +208,50 @@ _prestige() {
             prestige__subcmd__snapshot__subcmd__help,refs)
                 cmd="prestige__subcmd__snapshot__subcmd__help__subcmd__refs"
                 ;;
+            prestige__subcmd__snapshot__subcmd__help,remove-orphans)
+                cmd="prestige__subcmd__snapshot__subcmd__help__subcmd__remove__subcmd__orphans"
+                ;;
+            prestige__subcmd__snapshot__subcmd__help,rollback)
+                cmd="prestige__subcmd__snapshot__subcmd__help__subcmd__rollback"
+                ;;
+            prestige__subcmd__snapshot__subcmd__help,set-current)
+                cmd="prestige__subcmd__snapshot__subcmd__help__subcmd__set__subcmd__current"
+                ;;
             prestige__subcmd__snapshot__subcmd__help,show)
                 cmd="prestige__subcmd__snapshot__subcmd__help__subcmd__show"
+                ;;
+            prestige__subcmd__snapshot__subcmd__help,tag)
+                cmd="prestige__subcmd__snapshot__subcmd__help__subcmd__tag"
+                ;;
+            prestige__subcmd__snapshot__subcmd__help__subcmd__branch,create)
+                cmd="prestige__subcmd__snapshot__subcmd__help__subcmd__branch__subcmd__create"
+                ;;
+            prestige__subcmd__snapshot__subcmd__help__subcmd__branch,drop)
+                cmd="prestige__subcmd__snapshot__subcmd__help__subcmd__branch__subcmd__drop"
+                ;;
+            prestige__subcmd__snapshot__subcmd__help__subcmd__tag,create)
+                cmd="prestige__subcmd__snapshot__subcmd__help__subcmd__tag__subcmd__create"
+                ;;
+            prestige__subcmd__snapshot__subcmd__help__subcmd__tag,drop)
+                cmd="prestige__subcmd__snapshot__subcmd__help__subcmd__tag__subcmd__drop"
+                ;;
+            prestige__subcmd__snapshot__subcmd__tag,create)
+                cmd="prestige__subcmd__snapshot__subcmd__tag__subcmd__create"
+                ;;
+            prestige__subcmd__snapshot__subcmd__tag,drop)
+                cmd="prestige__subcmd__snapshot__subcmd__tag__subcmd__drop"
+                ;;
+            prestige__subcmd__snapshot__subcmd__tag,help)
+                cmd="prestige__subcmd__snapshot__subcmd__tag__subcmd__help"
+                ;;
+            prestige__subcmd__snapshot__subcmd__tag__subcmd__help,create)
+                cmd="prestige__subcmd__snapshot__subcmd__tag__subcmd__help__subcmd__create"
+                ;;
+            prestige__subcmd__snapshot__subcmd__tag__subcmd__help,drop)
+                cmd="prestige__subcmd__snapshot__subcmd__tag__subcmd__help__subcmd__drop"
+                ;;
+            prestige__subcmd__snapshot__subcmd__tag__subcmd__help,help)
+                cmd="prestige__subcmd__snapshot__subcmd__tag__subcmd__help__subcmd__help"
                 ;;
             prestige__subcmd__table,create)
                 cmd="prestige__subcmd__table__subcmd__create"
@@ -167,7 +296,7 @@ _prestige() {
 
     case "${cmd}" in
         prestige)
-            opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version ingest upload compact scan watch table snapshot completions generate-assets help"
+            opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version ingest upload compact scan watch table snapshot publish completions generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,7 +334,7 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__compact)
-            opts="-v -q -h -V --bucket --prefix --start --end --target-bytes --compression --row-group-size --include-compacted --keep-originals --deduplicate --dedup-key --order-by --dedup-memory --plan --lock-ttl --break-lock --state-dir --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
+            opts="-v -q -h -V --bucket --prefix --table --branch --target-file-size --min-file-size --max-file-size --min-input-files --delete-file-threshold --rewrite-all --where --partial-progress --start --end --target-bytes --compression --row-group-size --include-compacted --keep-originals --deduplicate --dedup-key --order-by --dedup-memory --plan --lock-ttl --break-lock --state-dir --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -216,6 +345,38 @@ _prestige() {
                     return 0
                     ;;
                 --prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --table)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-file-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-file-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-file-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-input-files)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delete-file-threshold)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --where)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -367,7 +528,7 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__help)
-            opts="ingest upload compact scan watch table snapshot completions generate-assets help"
+            opts="ingest upload compact scan watch table snapshot publish completions generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -450,6 +611,20 @@ _prestige() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        prestige__subcmd__help__subcmd__publish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         prestige__subcmd__help__subcmd__scan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -465,8 +640,78 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__help__subcmd__snapshot)
-            opts="list show refs"
+            opts="list show refs expire remove-orphans rollback set-current cherry-pick branch tag"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__help__subcmd__snapshot__subcmd__branch)
+            opts="create drop"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__help__subcmd__snapshot__subcmd__branch__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__help__subcmd__snapshot__subcmd__branch__subcmd__drop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__help__subcmd__snapshot__subcmd__cherry__subcmd__pick)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__help__subcmd__snapshot__subcmd__expire)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -506,9 +751,93 @@ _prestige() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        prestige__subcmd__help__subcmd__snapshot__subcmd__remove__subcmd__orphans)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__help__subcmd__snapshot__subcmd__rollback)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__help__subcmd__snapshot__subcmd__set__subcmd__current)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         prestige__subcmd__help__subcmd__snapshot__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__help__subcmd__snapshot__subcmd__tag)
+            opts="create drop"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__help__subcmd__snapshot__subcmd__tag__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__help__subcmd__snapshot__subcmd__tag__subcmd__drop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -633,7 +962,7 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__ingest)
-            opts="-v -q -h -V --to --table --create --partition-by --sort-by --identifier --property --commit-interval --evolve-schema --max-open-files --prefix --schema --infer-rows --max-rows --max-bytes --max-age --compression --row-group-rows --on-error --dead-letter --max-line-bytes --state-dir --restart --force --max-bad-lines --upload-concurrency --part-size --threads --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
+            opts="-v -q -h -V --to --table --create --partition-by --sort-by --identifier --property --commit-interval --branch --wap-id --evolve-schema --max-open-files --prefix --schema --infer-rows --max-rows --max-bytes --max-age --compression --row-group-rows --on-error --dead-letter --max-line-bytes --state-dir --restart --force --max-bad-lines --upload-concurrency --part-size --threads --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -664,6 +993,14 @@ _prestige() {
                     return 0
                     ;;
                 --commit-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wap-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -732,6 +1069,52 @@ _prestige() {
                     return 0
                     ;;
                 --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv parquet" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__publish)
+            opts="-v -q -h -V --branch --wap-id --cherry-pick --plan --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wap-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -881,7 +1264,7 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__snapshot)
-            opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version list show refs help"
+            opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version list show refs expire remove-orphans rollback set-current cherry-pick branch tag help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -918,9 +1301,361 @@ _prestige() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        prestige__subcmd__snapshot__subcmd__help)
-            opts="list show refs help"
+        prestige__subcmd__snapshot__subcmd__branch)
+            opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version create drop help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv parquet" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__branch__subcmd__create)
+            opts="-v -q -h -V --snapshot-id --max-ref-age --max-snapshot-age --min-snapshots-to-keep --plan --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --snapshot-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-ref-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-snapshot-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-snapshots-to-keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv parquet" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__branch__subcmd__drop)
+            opts="-v -q -h -V --plan --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv parquet" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__branch__subcmd__help)
+            opts="create drop help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__branch__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__branch__subcmd__help__subcmd__drop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__branch__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__cherry__subcmd__pick)
+            opts="-v -q -h -V --snapshot-id --branch --plan --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --snapshot-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv parquet" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__expire)
+            opts="-v -q -h -V --older-than --retain-last --snapshot-id --plan --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retain-last)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --snapshot-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv parquet" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__help)
+            opts="list show refs expire remove-orphans rollback set-current cherry-pick branch tag help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__help__subcmd__branch)
+            opts="create drop"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__help__subcmd__branch__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__help__subcmd__branch__subcmd__drop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__help__subcmd__cherry__subcmd__pick)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__help__subcmd__expire)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -974,9 +1709,93 @@ _prestige() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        prestige__subcmd__snapshot__subcmd__help__subcmd__remove__subcmd__orphans)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__help__subcmd__rollback)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__help__subcmd__set__subcmd__current)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         prestige__subcmd__snapshot__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__help__subcmd__tag)
+            opts="create drop"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__help__subcmd__tag__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__help__subcmd__tag__subcmd__drop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1068,6 +1887,144 @@ _prestige() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        prestige__subcmd__snapshot__subcmd__remove__subcmd__orphans)
+            opts="-v -q -h -V --older-than --location --plan --force --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --location)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv parquet" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__rollback)
+            opts="-v -q -h -V --to-snapshot --to-timestamp --plan --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to-snapshot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-timestamp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv parquet" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__set__subcmd__current)
+            opts="-v -q -h -V --snapshot-id --ref --plan --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --snapshot-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ref)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv parquet" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         prestige__subcmd__snapshot__subcmd__show)
             opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1099,6 +2056,184 @@ _prestige() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__tag)
+            opts="-v -q -h -V --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version create drop help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv parquet" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__tag__subcmd__create)
+            opts="-v -q -h -V --snapshot-id --max-ref-age --plan --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --snapshot-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-ref-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv parquet" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__tag__subcmd__drop)
+            opts="-v -q -h -V --plan --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv parquet" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__tag__subcmd__help)
+            opts="create drop help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__tag__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__tag__subcmd__help__subcmd__drop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        prestige__subcmd__snapshot__subcmd__tag__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -1519,13 +2654,41 @@ _prestige() {
             return 0
             ;;
         prestige__subcmd__watch)
-            opts="-v -q -h -V --prefix --interval --lookback --start-after --state --safety-window --include-compacted --once --exec --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
+            opts="-c -w -v -q -h -V --prefix --table --ref --start-snapshot --rows --columns --where --skip-non-append --markers --include-replace --interval --lookback --start-after --state --safety-window --include-compacted --once --exec --format --verbose --quiet --no-progress --endpoint-url --region --profile --catalog --warehouse --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --table)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ref)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-snapshot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --columns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --where)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
