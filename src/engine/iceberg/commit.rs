@@ -280,8 +280,8 @@ async fn write_added_manifest_seq(
 
 /// Java's merge append: once a branch has `commit.manifest.min-count-to-merge` data manifests of a spec, small
 /// ones (under `commit.manifest.target-size-bytes`) are merged into one, so the manifest count — and the cost
-/// of planning and committing — stays flat as commits accumulate. Deleted entries are dropped; live entries keep
-/// their snapshot ids and sequence numbers.
+/// of planning and committing — stays flat as commits accumulate. Deleted entries are dropped; earlier snapshots'
+/// live entries become EXISTING with their snapshot ids and sequence numbers; this commit's own files stay ADDED.
 async fn merge_manifests(
     table: &LoadedTable,
     snapshot_id: i64,
@@ -331,6 +331,13 @@ async fn merge_manifests(
             })?;
             for e in manifest.entries() {
                 if e.status() == ManifestStatus::Deleted {
+                    continue;
+                }
+                if mf.added_snapshot_id == snapshot_id && e.status() == ManifestStatus::Added {
+                    // This commit's own files stay ADDED, their sequence numbers inherited from the snapshot (as
+                    // Java's merge keeps them): incremental readers find a snapshot's rows by its ADDED entries.
+                    w.add_file(e.data_file().clone(), e.sequence_number().unwrap_or(-1))
+                        .map_err(|e| iceberg_error(&table.ident, e))?;
                     continue;
                 }
                 let seq = e.sequence_number().unwrap_or(mf.sequence_number);

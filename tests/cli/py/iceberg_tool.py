@@ -23,6 +23,8 @@ Subcommands:
       name->label, append, spec evolution, append, delete(whole file); 34 rows in the end
   make-duckdb-table TABLE (REST only) -> same shape; DuckDB writes 3 appends, DELETE and UPDATE (position
       delete files; UPDATE = overwrite snapshot) and one more append; 29 rows in the end
+  entries TABLE -> {"entries": [{"status", "snapshot_id", "sequence_number", "file_sequence_number", "path",
+      "manifest"}]}: the live manifest entries of the current snapshot
   append TABLE --rows FILE.ndjson -> {"snapshot_id", "rows": N, "metadata_location"}
       rows in `read`'s canonical form, converted with the table's current schema (missing keys are null)
   append-loop TABLE --seconds N --batch K --id-start S
@@ -253,6 +255,19 @@ def cmd_read(a):
         scan = tbl.scan(row_filter=where, selected_fields=fields, snapshot_id=snap_id)
     rows = canonical_rows(scan.to_arrow())
     emit({"snapshot_id": snap_id, "count": len(rows), "rows": rows, "metadata_location": tbl.metadata_location})
+
+
+def cmd_entries(a):
+    """The live manifest entries of the current snapshot: status, snapshot id, sequence numbers, path."""
+    tbl = load_catalog(a).load_table(a.table)
+    snap = tbl.current_snapshot()
+    out = []
+    for m in snap.manifests(tbl.io) if snap else []:
+        for e in m.fetch_manifest_entry(tbl.io, discard_deleted=True):
+            out.append({"status": e.status.name, "snapshot_id": e.snapshot_id, "sequence_number": e.sequence_number,
+                        "file_sequence_number": e.file_sequence_number, "path": e.data_file.file_path,
+                        "manifest": m.manifest_path})
+    emit({"entries": out})
 
 
 def cmd_snapshots(a):
@@ -720,6 +735,10 @@ def main():
     p.add_argument("table")
     p.add_argument("--snapshot-id", type=int)
     p.set_defaults(fn=cmd_read_duckdb_rest)
+
+    p = sub.add_parser("entries", parents=[common])
+    p.add_argument("table")
+    p.set_defaults(fn=cmd_entries)
 
     p = sub.add_parser("snapshots", parents=[common])
     p.add_argument("table")
