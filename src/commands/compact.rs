@@ -280,7 +280,8 @@ async fn run_table(name: &str, args: CompactArgs, ctx: &Context) -> anyhow::Resu
         },
         staging_dir: args.state_dir.clone().unwrap_or_else(crate::engine::ingest::default_state_dir),
     };
-    let report = compact_table(cat, table, &opts).await.with_context(|| format!("compact --table {name}"))?;
+    let progress = Arc::new(render::TermProgress::new(ctx.progress));
+    let report = compact_table(cat, table, &opts, progress).await.with_context(|| format!("compact --table {name}"))?;
     render::print_report(ctx.format, &report, table_view)?;
     let conflicts_only = report.failed_groups.iter().all(|g| g.kind == "conflict");
     Ok(ExitCode::from(match (report.failed_groups.is_empty(), report.commits.is_empty()) {

@@ -146,7 +146,12 @@ struct Rewritten {
 }
 
 /// Runs `compact --table` on `table`.
-pub async fn compact_table(catalog: Arc<dyn Catalog>, table: LoadedTable, opts: &TableCompactOptions) -> Result<TableCompactReport> {
+pub async fn compact_table(
+    catalog: Arc<dyn Catalog>,
+    table: LoadedTable,
+    opts: &TableCompactOptions,
+    progress: Arc<dyn crate::engine::progress::Progress>,
+) -> Result<TableCompactReport> {
     let started = Instant::now();
     let m = table.metadata.clone();
     let props = m.properties();
@@ -263,8 +268,11 @@ pub async fn compact_table(catalog: Arc<dyn Catalog>, table: LoadedTable, opts: 
     let ctx = RewriteCtx { table: &table, files: &files, target, store: store.clone(), target_loc: &target_loc, staging: &staging, opts, dedup: dedup.as_ref() };
     let mut current = table.clone();
     let mut pending: Vec<Rewritten> = Vec::new();
+    progress.start("rewriting", Some(groups.iter().map(Group::bytes).sum()));
     for (i, g) in groups.iter().enumerate() {
-        match rewrite_group(&ctx, g, i, &run_tag).await {
+        let rewritten = rewrite_group(&ctx, g, i, &run_tag).await;
+        progress.advance(g.bytes());
+        match rewritten {
             Ok(r) => pending.push(r),
             Err(e) => {
                 tracing::warn!("{}: partition {} not compacted: {e}", table.name(), g.label);
@@ -278,6 +286,7 @@ pub async fn compact_table(catalog: Arc<dyn Catalog>, table: LoadedTable, opts: 
     if !pending.is_empty() {
         current = commit_groups(&catalog, current, &start, &groups, pending, &ctx, &mut report).await?;
     }
+    progress.finish();
     let _ = std::fs::remove_dir_all(&staging);
     report.current_snapshot_id = current.metadata.snapshot_for_ref(&opts.branch).map(|s| s.snapshot_id());
     totals(&mut report);
