@@ -43,6 +43,9 @@ pub enum SnapshotChoice {
     /// Rows added by `append` snapshots after `since` up to `until` (default: the current snapshot), with
     /// the current schema (PyIceberg's `incremental_append_scan`).
     Incremental { since: i64, until: Option<i64> },
+    /// Rows one `append` snapshot added (its ADDED entries), with the current schema: a snapshot's delivery in
+    /// `watch --rows`, whether or not its parent still exists.
+    AddedBy(i64),
 }
 
 #[derive(Debug, Clone)]
@@ -194,7 +197,9 @@ fn choose(table: &LoadedTable, choice: &SnapshotChoice) -> Result<(Option<Snapsh
             let schema = own_schema(&s)?;
             (Some(s), schema)
         }
-        SnapshotChoice::Incremental { .. } => unreachable!("incremental scans are planned by plan_incremental"),
+        SnapshotChoice::Incremental { .. } | SnapshotChoice::AddedBy(_) => {
+            unreachable!("incremental scans are planned by plan_incremental")
+        }
     })
 }
 
@@ -244,6 +249,13 @@ pub async fn plan(table: &LoadedTable, opts: &TableScanOptions) -> Result<TableS
             let read_schema = table.metadata.current_schema().clone();
             let pruning = bind_filter(table, opts, &read_schema, &[])?;
             let inc = plan_incremental(table, *since, *until, &read_schema, pruning.as_ref()).await?;
+            (Some(inc.until), read_schema, inc.tasks, inc.manifests, inc.data_files, pruning)
+        }
+        SnapshotChoice::AddedBy(id) => {
+            let read_schema = table.metadata.current_schema().clone();
+            let pruning = bind_filter(table, opts, &read_schema, &[])?;
+            let until = snapshot_by_id(table, *id)?.clone();
+            let inc = plan_appended(table, until.clone(), &[&until], *id, &read_schema, pruning.as_ref()).await?;
             (Some(inc.until), read_schema, inc.tasks, inc.manifests, inc.data_files, pruning)
         }
         choice => {
@@ -564,8 +576,22 @@ async fn plan_incremental(
         })?,
     };
     let snapshots = range(table, since, &until)?;
+    plan_appended(table, until.clone(), &snapshots, since, read_schema, pruning).await
+}
+
+/// Plans the files the `append` snapshots among `snapshots` added (a replace delivers nothing; any other
+/// operation is refused); `since` names the range's start in messages.
+async fn plan_appended(
+    table: &LoadedTable,
+    until: SnapshotRef,
+    snapshots: &[&SnapshotRef],
+    since: i64,
+    read_schema: &IcebergSchemaRef,
+    pruning: Option<&Predicate>,
+) -> Result<Incremental> {
+    let m = &table.metadata;
     let mut appends = HashSet::new();
-    for s in &snapshots {
+    for s in snapshots {
         match s.summary().operation {
             Operation::Append => {
                 appends.insert(s.snapshot_id());

@@ -329,34 +329,10 @@ pub async fn appended_rows(
     columns: Option<Vec<String>>,
     filter: Option<String>,
 ) -> Result<TableScanStream> {
-    // An incremental scan names the snapshot before the range; a snapshot without a parent id (the lineage's
-    // first, or one whose parent PyIceberg's expiry cleared) gets a stand-in parent id on a private copy of the
-    // metadata, so that it too is read as exactly the files it added.
-    let (table, since) = match event.parent_id {
-        Some(parent) => (std::borrow::Cow::Borrowed(table), parent),
-        None => {
-            let (copy, stand_in) = with_stand_in_parent(table, event.snapshot_id)?;
-            (std::borrow::Cow::Owned(copy), stand_in)
-        }
-    };
-    let snapshot = SnapshotChoice::Incremental { since, until: Some(event.snapshot_id) };
+    let snapshot = SnapshotChoice::AddedBy(event.snapshot_id);
     let opts = TableScanOptions { snapshot, columns, filter, limit: None, batch_size: 8192, concurrency: None };
-    let plan = table_scan::plan(&table, &opts).await?;
+    let plan = table_scan::plan(table, &opts).await?;
     Ok(plan.execute())
-}
-
-/// A copy of the table whose snapshot `id` has a parent id no snapshot has; returns it and that id.
-fn with_stand_in_parent(table: &LoadedTable, id: i64) -> Result<(LoadedTable, i64)> {
-    let bad = |e: serde_json::Error| Error::Iceberg { table: table.name(), message: format!("table metadata: {e}") };
-    let stand_in = (i64::MIN..).find(|c| table.metadata.snapshot_by_id(*c).is_none()).expect("a free id");
-    let mut doc = serde_json::to_value(&*table.metadata).map_err(bad)?;
-    for s in doc.get_mut("snapshots").and_then(|v| v.as_array_mut()).into_iter().flatten() {
-        if s.get("snapshot-id").and_then(|v| v.as_i64()) == Some(id) {
-            s["parent-snapshot-id"] = serde_json::json!(stand_in);
-        }
-    }
-    let metadata: iceberg::spec::TableMetadata = serde_json::from_value(doc).map_err(bad)?;
-    Ok((LoadedTable { metadata: std::sync::Arc::new(metadata), ..table.clone() }, stand_in))
 }
 
 /// What `--exec` gets on its stdin.
