@@ -12,6 +12,7 @@ mod iceberg_wap;
 mod iceberg_compact;
 mod iceberg_concurrency;
 mod iceberg_ingest;
+mod iceberg_random;
 mod ingest;
 mod ingest_bad_input;
 mod ingest_crash;
