@@ -7,9 +7,11 @@ reads one JSON request per line on stdin and answers one JSON line on stdout (`{
 loaded afresh for every request (prestige changes it between requests). Rows are iceberg_tool.py's canonical form.
 
 Requests (`cmd` plus arguments):
-  read [snapshot_id | ref] [where]       -> {"snapshot_id", "rows"}: PyIceberg scan (main's head by default)
-  delete where                           -> {"ids": ids the same filter selected on main just before,
-                                             "before", "after": main's head before and after}: PyIceberg delete
+  read [snapshot_id | ref] [where] [deleted]
+                                         -> {"snapshot_id", "rows"}: PyIceberg scan (main's head by default); with
+                                            `deleted`, only the rows a delete with `where` must remove
+  delete where                           -> {"ids": ids PyIceberg's delete removed (see `removed`), "before",
+                                             "after": main's head before and after}: PyIceberg delete
   overwrite where rows                   -> same fields: PyIceberg overwrite(rows, overwrite_filter=where)
   meta                                   -> {"metadata_location", "current_snapshot_id", "refs": {name: {snapshot_id,
                                              type}}, "snapshots": [{snapshot_id, parent_id, timestamp_ms, operation,
@@ -27,6 +29,7 @@ from types import SimpleNamespace
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import iceberg_tool as it  # noqa: E402
+from pyiceberg.expressions import AlwaysTrue  # noqa: E402
 
 
 def _no_partition_residuals():
@@ -73,24 +76,57 @@ class Oracle:
             snap = self.head(tbl)
         elif tbl.snapshot_by_id(snap) is None:
             raise KeyError(f"no snapshot {snap}")
-        from pyiceberg.expressions import AlwaysTrue
-
-        scan = tbl.scan(row_filter=r.get("where") or AlwaysTrue(), snapshot_id=snap)
+        where = r.get("where") or AlwaysTrue()
+        if r.get("deleted"):
+            where = self.deleted_filter(tbl, where)
+        scan = tbl.scan(row_filter=where, snapshot_id=snap)
         return {"snapshot_id": snap, "rows": it.canonical_rows(scan.to_arrow())}
 
-    def cmd_delete(self, r):
-        tbl = self.load()
+    @staticmethod
+    def deleted_filter(tbl, where):
+        """The rows PyIceberg's delete (and overwrite) removes: `where` AND every column a comparison of `where` names
+        (one no IS [NOT] NULL of `where` mentions) is not null. PyIceberg keeps rows by `NOT where OR c IS NULL ...`
+        (`_expression_to_complementary_pyarrow`), so a row matching `(s > 'b') OR (v < 0)` through `v` but with a
+        null `s` stays, although a scan with `where` returns it."""
+        from pyiceberg.expressions import And, NotNull, parser
+        from pyiceberg.expressions.visitors import bind
+        from pyiceberg.io.pyarrow import _NullNaNUnmentionedTermsCollector
+
+        expr = parser.parse(where) if isinstance(where, str) else where
+        collector = _NullNaNUnmentionedTermsCollector()
+        collector.collect(bind(tbl.schema(), expr, True))
+        for name in sorted({t.ref().field.name for t in collector.null_unmentioned_bound_terms}):
+            expr = And(expr, NotNull(name))
+        return expr
+
+    def removed(self, tbl, where, change):
+        """Runs change(tbl) (a PyIceberg delete or overwrite with `where`) and returns the ids it removed from main
+        (ids main held before and no longer holds, plus the ids of `must` that the change re-wrote). PyIceberg's
+        result depends on the file layout (see deleted_filter), so it is checked to lie between the rows that
+        must go (`where` with every compared column non-null) and the rows `where` selects in a scan."""
         before = self.head(tbl)
-        ids = self.ids(tbl, r["where"])
-        tbl.delete(r["where"])
-        return {"ids": ids, "before": before, "after": self.head(self.load())}
+        all_before = set(self.ids(tbl, AlwaysTrue()))
+        must = set(self.ids(tbl, self.deleted_filter(tbl, where)))
+        may = set(self.ids(tbl, where))
+        change(tbl)
+        tbl = self.load()
+        all_after = set(self.ids(tbl, AlwaysTrue()))
+        gone = must | {i for i in all_before - must if i not in all_after}
+        if not (must <= gone <= may):
+            raise AssertionError(
+                f"PyIceberg's change with {where!r} removed ids outside [must, may]: not removed "
+                f"{sorted(must - gone)[:5]}, removed beyond the filter {sorted(gone - may)[:5]}"
+            )
+        return {"ids": sorted(gone), "before": before, "after": self.head(tbl)}
+
+    def cmd_delete(self, r):
+        return self.removed(self.load(), r["where"], lambda t: t.delete(r["where"]))
 
     def cmd_overwrite(self, r):
-        tbl = self.load()
-        before = self.head(tbl)
-        ids = self.ids(tbl, r["where"])
-        tbl.overwrite(it.arrow_table_for(tbl, r["rows"]), overwrite_filter=r["where"])
-        return {"ids": ids, "before": before, "after": self.head(self.load())}
+        """`rows` may reuse only ids of rows the overwrite must remove (read with `deleted`), or fresh ones."""
+        return self.removed(
+            self.load(), r["where"], lambda t: t.overwrite(it.arrow_table_for(t, r["rows"]), overwrite_filter=r["where"])
+        )
 
     def cmd_meta(self, r):
         tbl = self.load()
