@@ -901,12 +901,10 @@ fn random_operations_match_pyiceberg_and_duckdb() {
 /// snapshot it was cut from are expired; their files stay live through the head's manifests, so PyIceberg still
 /// reads both appends on the branch). `publish --branch b1 --cherry-pick` then finds no fork point
 /// (`publish::divergence` walks `lineage`, which stops at the missing parent), replays only the head's own
-/// added files and reports success: the first append's rows are silently never published. It should refuse
-/// (the branch's lineage is cut before it meets main, so what is unpublished cannot be known) or publish every
-/// row the branch holds that main lacks.
+/// added files and reported success: the first append's rows were silently never published. It now refuses
+/// (the branch's lineage is cut before it meets main, so what is unpublished cannot be known) and changes nothing.
 #[test]
-#[ignore = "bug: publish --cherry-pick after expiry cut the branch's lineage publishes only the surviving snapshots"]
-fn publish_after_expiry_cut_the_branch_lineage() {
+fn publish_refuses_a_branch_whose_lineage_expiry_cut() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = Harness::new(1, dir.path());
     let rows = |ids: std::ops::Range<i64>| -> Vec<Value> {
@@ -934,10 +932,42 @@ fn publish_after_expiry_cut_the_branch_lineage() {
     let out = h.prestige(&["publish".into(), TABLE.into(), "--branch".into(), BRANCH.into(), "--cherry-pick".into()]);
     let main = h.py(json!({"cmd": "read"}));
     let ids: BTreeSet<i64> = main["rows"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
-    if out.status.success() {
-        let want: BTreeSet<i64> = [0, 1, 2, 3, 10, 11, 20, 21].into();
-        assert_eq!(ids, want, "publish succeeded ({}) but main lacks rows the branch holds", String::from_utf8_lossy(&out.stdout));
-    } else {
-        assert_eq!(ids, [0, 1, 2, 3].into(), "a refused publish changed main");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "publish must refuse a branch whose lineage was cut: {err}");
+    assert!(err.contains("lineage ends before it meets main") && err.contains(BRANCH), "{err}");
+    assert_eq!(ids, [0, 1, 2, 3].into(), "a refused publish changed main");
+}
+
+/// Found while building the random test: the ingest journal of a `--table` run is keyed by the catalog's *name*
+/// (`default` for every embedded SQLite catalog), the table name, the branch and the input paths
+/// (`lake::ingest::state_key`), not by which catalog or table it is. Ingesting the same file into `db.t` of a
+/// second catalog (another database file, or the same table dropped and re-created) then reports
+/// `"status": "already_ingested"`, exits 0 and writes nothing.
+#[test]
+#[ignore = "bug: ingest --table journal key ignores the catalog location / table uuid; a second catalog's table gets nothing"]
+fn ingest_same_file_into_two_catalogs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("schema.json"), SCHEMA).unwrap();
+    let input = dir.path().join("in.ndjson");
+    write_lines(&input, &[json!({"id": 1, "k": "a", "v": 1, "s": "x", "ts": ts_text(0), "tags": [], "st": null}).to_string()]);
+    for cat in ["one", "two"] {
+        let d = dir.path().join(cat);
+        std::fs::create_dir_all(&d).unwrap();
+        let out = prestige_std()
+            .arg("--catalog")
+            .arg(format!("sqlite:///{}", d.join("catalog.db").display()))
+            .arg("--warehouse")
+            .arg(d.join("wh"))
+            .args(["--format", "json", "--no-progress", "ingest"])
+            .arg(&input)
+            .args(["--table", TABLE, "--create", "--identifier", "id", "--schema"])
+            .arg(dir.path().join("schema.json"))
+            .arg("--state-dir")
+            .arg(dir.path().join("state"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["rows"], json!(1), "catalog {cat}: {r}");
     }
 }
