@@ -531,15 +531,18 @@ impl Harness {
         if cherry {
             args.push("--cherry-pick".into());
         }
-        // Known bug (see `publish_after_expiry_cut_the_branch_lineage` below): when expiry removed the snapshot a
-        // diverged branch was cut from, publish judges the branch by the snapshots left and publishes only those.
-        // Until it is fixed the run drops such a branch instead of publishing it.
+        // When expiry removed the snapshot a diverged branch was cut from (see
+        // `publish_refuses_a_branch_whose_lineage_expiry_cut`), publish must refuse; the run then drops the branch.
         let on_main = lineage(&meta, main_head);
         let oldest_parent = on_branch.last().and_then(|o| {
             meta["snapshots"].as_array().unwrap().iter().find(|s| s["snapshot_id"].as_i64() == Some(*o)).and_then(|s| s["parent_id"].as_i64())
         });
-        if !fast_forward && !on_branch.iter().any(|s| on_main.contains(s)) && oldest_parent.is_some() {
-            self.note(format!("publish skipped (known bug: expiry cut b1's lineage at {oldest_parent:?}); snapshot branch drop b1"));
+        if !fast_forward && !on_branch.iter().any(|s| on_main.contains(s)) && main_head.is_some() && !pending.is_empty() {
+            // Expiry cut b1's lineage before it meets main's: publish must refuse and change nothing.
+            self.note(format!("publish refused: b1's lineage is cut at {oldest_parent:?}; snapshot branch drop b1"));
+            let out = self.prestige(&args);
+            assert_eq!(out.status.code(), Some(2), "publish of a cut branch: {}", String::from_utf8_lossy(&out.stderr));
+            self.check_main();
             self.run(vec!["snapshot".into(), "branch".into(), "drop".into(), TABLE.into(), BRANCH.into()], 0);
             self.model.branch = None;
             return;
@@ -941,10 +944,9 @@ fn publish_refuses_a_branch_whose_lineage_expiry_cut() {
 /// Found while building the random test: the ingest journal of a `--table` run is keyed by the catalog's *name*
 /// (`default` for every embedded SQLite catalog), the table name, the branch and the input paths
 /// (`lake::ingest::state_key`), not by which catalog or table it is. Ingesting the same file into `db.t` of a
-/// second catalog (another database file, or the same table dropped and re-created) then reports
-/// `"status": "already_ingested"`, exits 0 and writes nothing.
+/// second catalog (another database file, or the same table dropped and re-created) then reported
+/// `"status": "already_ingested"`, exited 0 and wrote nothing. The key now includes the table's uuid.
 #[test]
-#[ignore = "bug: ingest --table journal key ignores the catalog location / table uuid; a second catalog's table gets nothing"]
 fn ingest_same_file_into_two_catalogs() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("schema.json"), SCHEMA).unwrap();

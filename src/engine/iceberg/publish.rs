@@ -514,6 +514,20 @@ async fn publish_branch(catalog: &dyn Catalog, table: LoadedTable, opts: &Publis
         );
         return Ok(report);
     }
+    // A branch whose lineage ends before it meets main (its older snapshots were expired, or it was cut from an
+    // empty table that main has since filled): what it holds beyond its surviving snapshots cannot be told
+    // apart from what main has, so replaying only the survivors could silently leave rows unpublished.
+    if d.fork_point.is_none() && d.main_head.is_some() {
+        let oldest = *d.since_fork.first().expect("pending is not empty");
+        let why = match m.snapshot_by_id(oldest).and_then(|s| s.parent_snapshot_id()) {
+            Some(p) => format!("its snapshot {oldest} has parent {p}, which was expired"),
+            None => format!("its oldest snapshot {oldest} has no parent (expired, or the branch began on an empty table)"),
+        };
+        return Err(Error::Config(format!(
+            "cannot publish {b} onto main in table {}: the branch's lineage ends before it meets main's ({why}), so              which of its rows main lacks cannot be known; nothing was published. Publish single snapshots with              --wap-id or `prestige snapshot cherry-pick` after checking them",
+            table.name()
+        )));
+    }
     if d.fork_point == d.main_head && pending.len() == d.since_fork.len() {
         return fast_forward(catalog, table, report, b, d).await;
     }

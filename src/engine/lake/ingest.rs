@@ -595,7 +595,17 @@ impl IngestReport {
 }
 
 fn state_key(opts: &IngestOptions, inputs: &[InputFingerprint]) -> String {
+    state_key_with(opts, inputs, true)
+}
+
+/// The journal's key. A table is named by its uuid too: the same name in another catalog, or a table dropped and
+/// created again, is another table (keyed by catalog and table name alone, such an ingest was taken for done).
+/// `with_uuid = false` gives the key journals had before, still honoured when one exists.
+fn state_key_with(opts: &IngestOptions, inputs: &[InputFingerprint], with_uuid: bool) -> String {
     let mut id = match &opts.table {
+        Some(t) if with_uuid => {
+            format!("iceberg:{}:{}:{}\n{}\n", t.catalog.name(), t.table.name(), t.table.metadata.uuid(), t.branch)
+        }
         Some(t) => format!("iceberg:{}:{}\n{}\n", t.catalog.name(), t.table.name(), t.branch),
         None => format!("{}\n{}\n", opts.destination, opts.prefix),
     };
@@ -607,7 +617,17 @@ fn state_key(opts: &IngestOptions, inputs: &[InputFingerprint]) -> String {
 }
 
 fn journal_path(opts: &IngestOptions, inputs: &[InputFingerprint]) -> PathBuf {
-    opts.state_dir.join("ingest").join(format!("{}.journal", state_key(opts, inputs)))
+    let dir = opts.state_dir.join("ingest");
+    let path = dir.join(format!("{}.journal", state_key(opts, inputs)));
+    if opts.table.is_some() && !path.exists() {
+        // A journal of an earlier version (keyed without the table's uuid) for a table of this name: its
+        // commits are found by their ids on the table, so resuming with it is exact when it is this table.
+        let legacy = dir.join(format!("{}.journal", state_key_with(opts, inputs, false)));
+        if legacy.exists() {
+            return legacy;
+        }
+    }
+    path
 }
 
 /// The display names of the first `limit` of `keys` that exist at the destination.
