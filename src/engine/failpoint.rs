@@ -63,3 +63,18 @@ pub fn panic_point(name: &str) {
         panic!("injected panic at failpoint {name}");
     }
 }
+
+/// Test hook: `PRESTIGE_TEST_PAUSE=point:FILE` makes a run passing `point` create `FILE.paused` and wait (up to
+/// two minutes) until `FILE` exists, so a test can commit something concurrently at that exact step.
+pub fn pause(point: &str) {
+    let Ok(spec) = std::env::var("PRESTIGE_TEST_PAUSE") else { return };
+    let Some((name, file)) = spec.split_once(':') else { return };
+    if name != point {
+        return;
+    }
+    let _ = std::fs::write(format!("{file}.paused"), b"");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !std::path::Path::new(file).exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -632,22 +632,26 @@ fn a_rollback_refuses_when_main_moves_before_it_lands_instead_of_discarding_the_
     let out = ingest(&cat, dir, &input(dir, "a.ndjson", 0..20), "sa", &["--create", "--schema", s, "--max-rows", "10"], &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let t = cat.table();
-    // Its first attempt "conflicts" and the retry waits 1.5-3 s: another writer commits to main meanwhile.
-    let mut cmd = cat.cmd();
-    cmd.args(["table", "properties", &t, "--set", "commit.retry.min-wait-ms=3000"]);
-    assert!(cmd.output().unwrap().status.success());
+    // The rollback plans, then waits right before its commit while another writer commits to main.
     let first = cat.snapshots()["snapshots"][0]["snapshot_id"].as_i64().unwrap();
+    let gate = dir.join("gate");
     let mut cmd = cat.cmd();
     let rollback = cmd
         .args(["snapshot", "rollback", &t, "--to-snapshot", &first.to_string()])
-        .env("PRESTIGE_FAILPOINT_ERROR", "iceberg.conflict")
+        .env("PRESTIGE_TEST_PAUSE", format!("iceberg.change_before_commit:{}", gate.display()))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    let paused = dir.join("gate.paused");
+    let began = std::time::Instant::now();
+    while !paused.exists() {
+        assert!(began.elapsed() < std::time::Duration::from_secs(60), "the rollback never reached its commit");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let out = ingest(&cat, dir, &input(dir, "b.ndjson", 100..105), "sb", &[], &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(&gate, b"").unwrap();
     let moved = cat.snapshots()["current_snapshot_id"].as_i64().unwrap();
     let out = rollback.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

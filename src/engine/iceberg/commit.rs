@@ -572,6 +572,9 @@ where
         if !requirements.iter().any(|r| matches!(r, TableRequirement::UuidMatch { .. })) {
             requirements.insert(0, TableRequirement::UuidMatch { uuid: table.metadata.uuid() });
         }
+        if attempt == 1 {
+            crate::engine::failpoint::pause("iceberg.change_before_commit");
+        }
         if attempt == 1 && crate::engine::failpoint::injected_error("iceberg.conflict") {
             tracing::info!("injected conflict");
         } else {

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use arrow::array::{Array, ArrayRef, RecordBatch};
 use arrow::datatypes::SchemaRef;
@@ -532,21 +532,6 @@ fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
     RecordBatch::try_new_with_options(schema.clone(), cols, &opts).map_err(|e| internal(e.to_string()))
 }
 
-/// Test hook: `PRESTIGE_TEST_PAUSE=point:FILE` makes a run passing `point` create `FILE.paused` and wait (up to
-/// two minutes) until `FILE` exists, so a test can commit something concurrently at that exact step.
-fn pause(point: &str) {
-    let Ok(spec) = std::env::var("PRESTIGE_TEST_PAUSE") else { return };
-    let Some((name, file)) = spec.split_once(':') else { return };
-    if name != point {
-        return;
-    }
-    let _ = std::fs::write(format!("{file}.paused"), b"");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !Path::new(file).exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 enum Mode {
     Stream,
     /// Buffer the group: deduplicate and/or sort before writing.
@@ -880,7 +865,7 @@ async fn commit_groups(
             .collect(),
     };
     failpoint::hit("iceberg.compact_after_write");
-    pause("iceberg.compact_after_write");
+    crate::engine::failpoint::pause("iceberg.compact_after_write");
     failpoint::hit("iceberg.before_commit");
     let outcome = match commit::replace(&**catalog, table.clone(), &req).await {
         Ok(o) => o,
