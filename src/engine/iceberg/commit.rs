@@ -201,11 +201,7 @@ fn metadata_dir(metadata: &TableMetadata) -> String {
 
 /// The table's refs (iceberg-rust keeps them private: read them from the metadata's serialized form).
 pub fn refs_of(metadata: &TableMetadata) -> HashMap<String, SnapshotReference> {
-    serde_json::to_value(metadata)
-        .ok()
-        .and_then(|mut v| v.get_mut("refs").map(serde_json::Value::take))
-        .and_then(|r| serde_json::from_value(r).ok())
-        .unwrap_or_default()
+    super::catalog::metadata_json::refs_by_serializing(metadata)
 }
 
 /// The updates that add `snapshot` and point `branch` at it, keeping the branch's retention settings (the
