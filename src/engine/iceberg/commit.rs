@@ -379,6 +379,47 @@ fn totals(parent: Option<&Snapshot>, added: &HashMap<String, String>) -> Vec<(St
     out
 }
 
+/// What a new snapshot is, apart from its manifests.
+struct NewSnapshot<'a> {
+    snapshot_id: i64,
+    parent: Option<&'a Snapshot>,
+    sequence_number: i64,
+    operation: Operation,
+    summary: HashMap<String, String>,
+}
+
+/// Writes the manifest list of `manifests` (its path goes to `scratch`: garbage if the commit surely fails) and
+/// builds the snapshot that points at it.
+async fn write_snapshot(
+    table: &LoadedTable,
+    new: NewSnapshot<'_>,
+    manifests: Vec<ManifestFile>,
+    scratch: &mut Vec<String>,
+) -> Result<Snapshot> {
+    let m = &table.metadata;
+    let NewSnapshot { snapshot_id, parent, sequence_number, operation, summary } = new;
+    let list_path = format!("{}/snap-{snapshot_id}-{sequence_number}-{}.avro", metadata_dir(m), uuid::Uuid::new_v4());
+    let out = table.file_io.new_output(&list_path).map_err(|e| iceberg_error(&table.ident, e))?;
+    let writer = out.writer().await.map_err(|e| iceberg_error(&table.ident, e))?;
+    let parent_id = parent.map(|p| p.snapshot_id());
+    let mut lw = match m.format_version() {
+        FormatVersion::V1 => ManifestListWriter::v1(writer, snapshot_id, parent_id),
+        _ => ManifestListWriter::v2(writer, snapshot_id, parent_id, sequence_number),
+    };
+    lw.add_manifests(manifests.into_iter()).map_err(|e| iceberg_error(&table.ident, e))?;
+    lw.close().await.map_err(|e| Error::Iceberg { table: table.name(), message: format!("cannot write {list_path}: {e}") })?;
+    scratch.push(list_path.clone());
+    Ok(Snapshot::builder()
+        .with_snapshot_id(snapshot_id)
+        .with_parent_snapshot_id(parent_id)
+        .with_sequence_number(sequence_number)
+        .with_timestamp_ms(now_ms().max(m.last_updated_ms() + 1))
+        .with_manifest_list(list_path)
+        .with_summary(Summary { operation, additional_properties: summary })
+        .with_schema_id(m.current_schema_id())
+        .build())
+}
+
 /// Commits `req` as one `append` snapshot on its branch, retrying conflicts per `commit.retry.*`.
 pub async fn append(catalog: &dyn Catalog, mut table: LoadedTable, req: &AppendRequest) -> Result<CommitResult> {
     if table.metadata.format_version() == FormatVersion::V3 {
@@ -498,33 +539,14 @@ async fn try_append(
     }
     props.insert(COMMIT_ID.to_string(), req.commit_id.clone());
 
-    let list_path = format!(
-        "{}/snap-{snapshot_id}-{}-{}.avro",
-        metadata_dir(m),
-        sequence_number,
-        uuid::Uuid::new_v4()
-    );
-    let out = table.file_io.new_output(&list_path).map_err(|e| iceberg_error(&table.ident, e))?;
-    let writer = out.writer().await.map_err(|e| iceberg_error(&table.ident, e))?;
-    let parent_id = parent.as_ref().map(|p| p.snapshot_id());
-    let mut lw = match m.format_version() {
-        FormatVersion::V1 => ManifestListWriter::v1(writer, snapshot_id, parent_id),
-        _ => ManifestListWriter::v2(writer, snapshot_id, parent_id, sequence_number),
-    };
-    lw.add_manifests(manifests.into_iter()).map_err(|e| iceberg_error(&table.ident, e))?;
-    lw.close().await.map_err(|e| Error::Iceberg { table: table.name(), message: format!("cannot write {list_path}: {e}") })?;
-    scratch.push(list_path.clone());
-
-    let timestamp_ms = now_ms().max(m.last_updated_ms() + 1);
-    let snapshot = Snapshot::builder()
-        .with_snapshot_id(snapshot_id)
-        .with_parent_snapshot_id(parent_id)
-        .with_sequence_number(sequence_number)
-        .with_timestamp_ms(timestamp_ms)
-        .with_manifest_list(list_path)
-        .with_summary(Summary { operation: Operation::Append, additional_properties: props })
-        .with_schema_id(m.current_schema_id())
-        .build();
+    let snapshot = write_snapshot(
+        table,
+        NewSnapshot { snapshot_id, parent: parent.as_deref(), sequence_number, operation: Operation::Append, summary: props },
+        manifests,
+        scratch,
+    )
+    .await?;
+    let (parent_id, timestamp_ms) = (snapshot.parent_snapshot_id(), snapshot.timestamp_ms());
     let updates = branch_commit_updates(table, snapshot, &req.branch)?;
     let requirements = vec![
         TableRequirement::UuidMatch { uuid: m.uuid() },
@@ -1062,28 +1084,14 @@ async fn try_replace(
     }
     props.insert(COMMIT_ID.to_string(), req.commit_id.clone());
 
-    let list_path = format!("{}/snap-{snapshot_id}-{}-{}.avro", metadata_dir(m), sequence_number, uuid::Uuid::new_v4());
-    let out = table.file_io.new_output(&list_path).map_err(|e| iceberg_error(&table.ident, e))?;
-    let writer = out.writer().await.map_err(|e| iceberg_error(&table.ident, e))?;
-    let parent_id = parent.as_ref().map(|p| p.snapshot_id());
-    let mut lw = match m.format_version() {
-        FormatVersion::V1 => ManifestListWriter::v1(writer, snapshot_id, parent_id),
-        _ => ManifestListWriter::v2(writer, snapshot_id, parent_id, sequence_number),
-    };
-    lw.add_manifests(manifests.into_iter()).map_err(|e| iceberg_error(&table.ident, e))?;
-    lw.close().await.map_err(|e| Error::Iceberg { table: table.name(), message: format!("cannot write {list_path}: {e}") })?;
-    scratch.push(list_path.clone());
-
-    let timestamp_ms = now_ms().max(m.last_updated_ms() + 1);
-    let snapshot = Snapshot::builder()
-        .with_snapshot_id(snapshot_id)
-        .with_parent_snapshot_id(parent_id)
-        .with_sequence_number(sequence_number)
-        .with_timestamp_ms(timestamp_ms)
-        .with_manifest_list(list_path)
-        .with_summary(Summary { operation: req.operation.clone(), additional_properties: props })
-        .with_schema_id(m.current_schema_id())
-        .build();
+    let snapshot = write_snapshot(
+        table,
+        NewSnapshot { snapshot_id, parent: parent.as_deref(), sequence_number, operation: req.operation.clone(), summary: props },
+        manifests,
+        scratch,
+    )
+    .await?;
+    let (parent_id, timestamp_ms) = (snapshot.parent_snapshot_id(), snapshot.timestamp_ms());
     let updates = branch_commit_updates(table, snapshot, &req.branch)?;
     let requirements = vec![
         TableRequirement::UuidMatch { uuid: m.uuid() },
