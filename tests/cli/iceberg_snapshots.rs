@@ -633,7 +633,17 @@ fn a_rollback_refuses_when_main_moves_before_it_lands_instead_of_discarding_the_
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let t = cat.table();
     // The rollback plans, then waits right before its commit while another writer commits to main.
-    let first = cat.snapshots()["snapshots"][0]["snapshot_id"].as_i64().unwrap();
+    // The oldest snapshot (the metadata lists snapshots in no particular order).
+    let snaps = cat.snapshots();
+    let first = snaps["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .min_by_key(|s| s["sequence_number"].as_i64())
+        .unwrap()["snapshot_id"]
+        .as_i64()
+        .unwrap();
+    assert_ne!(Some(first), snaps["current_snapshot_id"].as_i64(), "two commits were made");
     let gate = dir.join("gate");
     let mut cmd = cat.cmd();
     let rollback = cmd
@@ -645,7 +655,12 @@ fn a_rollback_refuses_when_main_moves_before_it_lands_instead_of_discarding_the_
         .unwrap();
     let paused = dir.join("gate.paused");
     let began = std::time::Instant::now();
+    let mut rollback = rollback;
     while !paused.exists() {
+        if let Some(status) = rollback.try_wait().unwrap() {
+            let out = rollback.wait_with_output().unwrap();
+            panic!("the rollback ended ({status}) before its commit: {}", String::from_utf8_lossy(&out.stderr));
+        }
         assert!(began.elapsed() < std::time::Duration::from_secs(60), "the rollback never reached its commit");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
