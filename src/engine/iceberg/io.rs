@@ -164,7 +164,13 @@ impl Storage for LakeStorage {
 
     async fn write(&self, path: &str, bs: Bytes) -> iceberg::Result<()> {
         match Self::target(path)? {
-            Target::Local => self.inner()?.local.write(path, bs).await,
+            // Through the writer, which syncs on close: iceberg-rust's one-shot `write` does not, and a metadata
+            // file the catalog points at must be on disk before the catalog's (synced) commit is.
+            Target::Local => {
+                let mut w = self.inner()?.local.writer(path).await?;
+                w.write(bs).await?;
+                w.close().await
+            }
             Target::S3(b, k) => {
                 self.bucket(b).await?.put_bytes(k, bs, false).await.map_err(|e| storage_err(path, e)).map(|_| ())
             }
