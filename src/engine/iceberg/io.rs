@@ -40,6 +40,28 @@ pub fn local_path(path: &str) -> Option<std::path::PathBuf> {
     Some(std::path::PathBuf::from(p))
 }
 
+/// Tells the kernel a local file's cached pages are not needed any more (a metadata file a commit superseded:
+/// written once, synced, and read again only by someone travelling back in time). A long ingest writes a new
+/// metadata file per commit, each listing every snapshot; without this, every superseded version stays in the
+/// page cache (1.3 GB after 2,000 commits), evicting data that is read, and each new file is written into
+/// fresh pages: on virtual machines that hand free memory back to the host, that page touching is what made
+/// commits grow slower with the table's history. Best effort; a no-op for S3 and where the hint does not exist.
+pub fn release_cached(path: &str) {
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+    if let Some(p) = local_path(path)
+        && let Ok(f) = std::fs::File::open(&p)
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: posix_fadvise on a file descriptor we own for the duration of the call; it only affects
+        // the page cache (clean pages are dropped, dirty ones are left alone).
+        unsafe {
+            libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED);
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+    let _ = path;
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct LakeStorageFactory {
     #[serde(skip)]

@@ -415,6 +415,7 @@ impl Catalog for SqlCatalog {
         if let Some(r) = new_refs {
             metadata_json::remember_refs(&new_location, r);
         }
+        crate::engine::iceberg::io::release_cached(&old);
         cleanup_old_metadata(&current.file_io, &built.metadata, &built.expired_metadata_logs).await;
         Ok(LoadedTable {
             ident: ident.clone(),
