@@ -871,6 +871,21 @@ impl Harness {
     }
 }
 
+/// The test's directory: removed at the end, or kept (`PRESTIGE_DIFF_KEEP`) to look at after a failure.
+enum KeptDir {
+    Temp(tempfile::TempDir),
+    Kept(std::path::PathBuf),
+}
+
+impl KeptDir {
+    fn path(&self) -> &std::path::Path {
+        match self {
+            KeptDir::Temp(d) => d.path(),
+            KeptDir::Kept(p) => p,
+        }
+    }
+}
+
 fn env_u64(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
         Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
@@ -884,6 +899,10 @@ fn random_operations_match_pyiceberg_and_duckdb() {
     eprintln!("iceberg_random: seed {seed} (replay with PRESTIGE_DIFF_SEED={seed})");
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
+    if std::env::var_os("PRESTIGE_DIFF_KEEP").is_some() {
+        eprintln!("iceberg_random: working in {} (kept)", dir.path().display());
+    }
+    let dir = if std::env::var_os("PRESTIGE_DIFF_KEEP").is_some() { KeptDir::Kept(dir.keep()) } else { KeptDir::Temp(dir) };
     let mut h = Harness::new(seed, dir.path());
     let ops = env_u64("PRESTIGE_DIFF_OPS", 40 + h.rng.below(21)) as usize;
     h.step = 0;

@@ -99,15 +99,33 @@ class Oracle:
             expr = And(expr, NotNull(name))
         return expr
 
+    @staticmethod
+    def dropped_as_null(tbl, where):
+        """The ids PyIceberg's rewrite of a partly matching file drops although `where` does not select them.
+        It keeps the rows its complementary filter (NOT where, OR col IS NULL for each column `where` never
+        null-checks) holds for; a row for which that is null is dropped. So with `(ts IS NULL OR s > '') AND
+        ts >= X`, a row with a null ts goes (ts is null-checked, so not re-added, and NOT(null) is null).
+        PyIceberg's behaviour, not prestige's: the model follows whatever PyIceberg actually removed."""
+        from pyiceberg.expressions import parser
+        from pyiceberg.expressions.visitors import bind
+        from pyiceberg.io.pyarrow import _expression_to_complementary_pyarrow
+
+        expr = parser.parse(where) if isinstance(where, str) else where
+        bound = bind(tbl.schema(), expr, True)
+        rows = tbl.scan().to_arrow()
+        kept = set(rows.filter(_expression_to_complementary_pyarrow(bound, tbl.schema()))["id"].to_pylist())
+        return set(rows["id"].to_pylist()) - kept
+
     def removed(self, tbl, where, change):
         """Runs change(tbl) (a PyIceberg delete or overwrite with `where`) and returns the ids it removed from main
         (ids main held before and no longer holds, plus the ids of `must` that the change re-wrote). PyIceberg's
         result depends on the file layout (see deleted_filter), so it is checked to lie between the rows that
-        must go (`where` with every compared column non-null) and the rows `where` selects in a scan."""
+        must go (`where` with every compared column non-null) and the rows `where` selects in a scan, plus the rows
+        PyIceberg's rewrite drops as null (see dropped_as_null)."""
         before = self.head(tbl)
         all_before = set(self.ids(tbl, AlwaysTrue()))
         must = set(self.ids(tbl, self.deleted_filter(tbl, where)))
-        may = set(self.ids(tbl, where))
+        may = set(self.ids(tbl, where)) | self.dropped_as_null(tbl, where)
         change(tbl)
         tbl = self.load()
         all_after = set(self.ids(tbl, AlwaysTrue()))
