@@ -25,6 +25,11 @@ pub const WAP_ID: &str = "wap.id";
 pub const SOURCE_SNAPSHOT_ID: &str = "source-snapshot-id";
 /// The summary key of a cherry-picked snapshot naming the WAP id it published.
 pub const PUBLISHED_WAP_ID: &str = "published-wap-id";
+/// The summary key of a snapshot replayed by a branch publish (`publish --branch B --cherry-pick`), naming B. A
+/// branch publish replays oldest first, so such a replay of snapshot X on main's lineage proves that X and every
+/// ancestor of X on the branch are on main: later publishes start after X even when expiry has removed the
+/// snapshot the branch was cut from.
+pub const PUBLISHED_BRANCH: &str = "prestige.published-branch";
 
 /// One snapshot published: the source, and the snapshot that made it visible on the target (the source itself
 /// after a fast-forward; `None` in a plan, where the new snapshot does not exist yet).
@@ -182,11 +187,11 @@ pub async fn cherry_pick(
     onto_branch: &str,
     plan: bool,
 ) -> Result<CherryPickReport> {
-    pick(catalog, table, snapshot_id, onto_branch, plan, true).await
+    pick(catalog, table, snapshot_id, onto_branch, plan, true, None).await
 }
 
 /// [`cherry_pick`]; `wap_dedup` false skips the duplicate-`wap.id` check (replaying a branch whose snapshots
-/// share one WAP id).
+/// share one WAP id); `from_branch` marks a replay made by a branch publish ([`PUBLISHED_BRANCH`]).
 async fn pick(
     catalog: &dyn Catalog,
     table: LoadedTable,
@@ -194,6 +199,7 @@ async fn pick(
     onto: &str,
     plan: bool,
     wap_dedup: bool,
+    from_branch: Option<&str>,
 ) -> Result<CherryPickReport> {
     let picked = (**snapshot_by_id(&table, snapshot_id)?).clone();
     let head = branch_head(&table, onto)?;
@@ -310,6 +316,9 @@ async fn pick(
     if let Some(w) = &wap_id {
         summary.insert(PUBLISHED_WAP_ID.to_string(), w.clone());
     }
+    if let Some(b) = from_branch {
+        summary.insert(PUBLISHED_BRANCH.to_string(), b.to_string());
+    }
     let req = AppendRequest {
         branch: onto.to_string(),
         // Deterministic: a concurrent publisher of the same snapshot commits the same id, so whichever retries
@@ -357,6 +366,9 @@ pub struct PublishReport {
     pub updated_ref: Option<i64>,
     /// The last snapshot the branch and main have in common (branch publishes).
     pub fork_point: Option<i64>,
+    /// The newest snapshot of the branch that an earlier branch publish replayed onto main, when newer than the
+    /// fork point (or when expiry removed the fork point): publishing starts after it.
+    pub published_through: Option<i64>,
     /// Oldest first: each source snapshot and the snapshot that made it visible on main.
     pub snapshots_published: Vec<Published>,
     /// main was moved to the branch's head: no new snapshots.
@@ -377,6 +389,7 @@ impl PublishReport {
             previous_ref: head,
             updated_ref: head,
             fork_point: None,
+            published_through: None,
             snapshots_published: Vec::new(),
             fast_forward: false,
             changed: false,
@@ -448,7 +461,7 @@ async fn publish_wap(catalog: &dyn Catalog, table: LoadedTable, opts: &PublishOp
             )));
         }
     };
-    let r = pick(catalog, table, id, MAIN, opts.plan, true).await?;
+    let r = pick(catalog, table, id, MAIN, opts.plan, true, None).await?;
     report.updated_ref = r.updated_ref;
     report.fast_forward = r.fast_forward;
     report.changed = r.changed;
@@ -465,42 +478,92 @@ fn missing_branch(table: &LoadedTable, name: &str) -> Error {
     Error::Missing { what: "branch", name: name.to_string(), hint: format!(" in table {} (refs: {})", table.name(), names.join(", ")) }
 }
 
-/// Where branch `b` stands against main: the fork point, and `b`'s snapshots since it, oldest first.
+/// Where branch `b` stands against main: the fork point (or the newest snapshot an earlier branch publish
+/// replayed onto main), and `b`'s snapshots since it, oldest first.
 struct Divergence {
     main_head: Option<i64>,
     branch_head: i64,
     fork_point: Option<i64>,
+    /// The newest snapshot of `b` that a branch publish replayed onto main's lineage ([`PUBLISHED_BRANCH`]),
+    /// when it is newer than the fork point: it and everything before it on `b` are on main.
+    published_through: Option<i64>,
     since_fork: Vec<i64>,
+    /// Neither was found, and `b`'s lineage is whole: its oldest snapshot has no parent (it began on an empty
+    /// table), so `since_fork` is everything it holds. False when expiry cut it.
+    rooted: bool,
 }
 
 fn divergence(table: &LoadedTable, b: &str) -> Result<Divergence> {
     let m = &table.metadata;
     let branch_head = branch_head(table, b)?.ok_or_else(|| missing_branch(table, b))?;
     let main_head = self::branch_head(table, MAIN)?;
-    let on_main: HashSet<i64> = lineage(m, main_head).into_iter().collect();
+    let main_lineage = lineage(m, main_head);
+    let on_main: HashSet<i64> = main_lineage.iter().copied().collect();
+    let replayed_by_publish: HashSet<&str> = main_lineage
+        .iter()
+        .filter_map(|a| m.snapshot_by_id(*a))
+        .filter(|a| summary_value(a, PUBLISHED_BRANCH).is_some())
+        .filter_map(|a| a.summary().additional_properties.get(SOURCE_SNAPSHOT_ID).map(String::as_str))
+        .collect();
     let mut since_fork = Vec::new();
     let mut fork_point = None;
+    let mut published_through = None;
     for id in lineage(m, Some(branch_head)) {
         if on_main.contains(&id) {
             fork_point = Some(id);
             break;
         }
+        if replayed_by_publish.contains(id.to_string().as_str()) {
+            published_through = Some(id);
+            break;
+        }
         since_fork.push(id);
     }
+    // Expiry may have removed the snapshot the walk would have stopped at; its id survives as the oldest
+    // remaining snapshot's parent.
+    if fork_point.is_none()
+        && published_through.is_none()
+        && let Some(p) = since_fork.last().and_then(|o| m.snapshot_by_id(*o)).and_then(|o| o.parent_snapshot_id())
+        && replayed_by_publish.contains(p.to_string().as_str())
+    {
+        published_through = Some(p);
+    }
+    let rooted = fork_point.is_none()
+        && published_through.is_none()
+        && since_fork.last().and_then(|o| m.snapshot_by_id(*o)).is_some_and(|o| o.parent_snapshot_id().is_none());
     since_fork.reverse();
-    Ok(Divergence { main_head, branch_head, fork_point, since_fork })
+    Ok(Divergence { main_head, branch_head, fork_point, published_through, since_fork, rooted })
 }
 
 async fn publish_branch(catalog: &dyn Catalog, table: LoadedTable, opts: &PublishOptions, b: &str) -> Result<PublishReport> {
     let d = divergence(&table, b)?;
     let mut report = PublishReport::new(&table, opts, d.main_head);
     report.fork_point = d.fork_point;
+    report.published_through = d.published_through;
     if d.since_fork.is_empty() {
-        report.message = format!("main already contains {b}'s head (snapshot {}); nothing to do", d.branch_head);
+        report.message = match d.published_through {
+            Some(t) => format!("{b}'s head (snapshot {t}) was already published to main by an earlier publish; nothing to do"),
+            None => format!("main already contains {b}'s head (snapshot {}); nothing to do", d.branch_head),
+        };
         return Ok(report);
     }
-    // Snapshots of the branch already picked onto main (an earlier --cherry-pick, maybe interrupted).
+    // A branch whose lineage ends before it meets main (its older snapshots were expired) and that no earlier
+    // branch publish marked: what it holds beyond its surviving snapshots cannot be told apart from what main
+    // has, so replaying only the survivors (or calling them all published because each was picked) could
+    // silently leave rows unpublished.
     let m = table.metadata.clone();
+    if d.fork_point.is_none() && d.published_through.is_none() && d.main_head.is_some() && !d.rooted {
+        let oldest = *d.since_fork.first().expect("since_fork is not empty");
+        let parent = m.snapshot_by_id(oldest).and_then(|s| s.parent_snapshot_id()).map_or_else(String::new, |p| p.to_string());
+        return Err(Error::Config(format!(
+            "cannot publish {b} onto main in table {}: the branch's lineage ends before it meets main's (its snapshot \
+             {oldest} has parent {parent}, which was expired) and no earlier publish of it is on main, so which of its \
+             rows main lacks cannot be known; nothing was published. Publish single snapshots with --wap-id or \
+             `prestige snapshot cherry-pick` after checking them",
+            table.name()
+        )));
+    }
+    // Snapshots of the branch already picked onto main (an earlier --cherry-pick, maybe interrupted).
     let picked: HashSet<String> = lineage(&m, d.main_head)
         .iter()
         .filter_map(|a| m.snapshot_by_id(*a))
@@ -510,23 +573,13 @@ async fn publish_branch(catalog: &dyn Catalog, table: LoadedTable, opts: &Publis
     if pending.is_empty() {
         report.message = format!(
             "every snapshot of {b} since {} is already published to main; nothing to do",
-            d.fork_point.map_or_else(|| "its first".to_string(), |f| format!("snapshot {f}"))
+            match (d.fork_point, d.published_through) {
+                (Some(f), _) => format!("snapshot {f}"),
+                (None, Some(t)) => format!("snapshot {t} (published earlier)"),
+                (None, None) => "its first".to_string(),
+            }
         );
         return Ok(report);
-    }
-    // A branch whose lineage ends before it meets main (its older snapshots were expired, or it was cut from an
-    // empty table that main has since filled): what it holds beyond its surviving snapshots cannot be told
-    // apart from what main has, so replaying only the survivors could silently leave rows unpublished.
-    if d.fork_point.is_none() && d.main_head.is_some() {
-        let oldest = *d.since_fork.first().expect("pending is not empty");
-        let why = match m.snapshot_by_id(oldest).and_then(|s| s.parent_snapshot_id()) {
-            Some(p) => format!("its snapshot {oldest} has parent {p}, which was expired"),
-            None => format!("its oldest snapshot {oldest} has no parent (expired, or the branch began on an empty table)"),
-        };
-        return Err(Error::Config(format!(
-            "cannot publish {b} onto main in table {}: the branch's lineage ends before it meets main's ({why}), so              which of its rows main lacks cannot be known; nothing was published. Publish single snapshots with              --wap-id or `prestige snapshot cherry-pick` after checking them",
-            table.name()
-        )));
     }
     if d.fork_point == d.main_head && pending.len() == d.since_fork.len() {
         return fast_forward(catalog, table, report, b, d).await;
@@ -563,7 +616,7 @@ async fn publish_branch(catalog: &dyn Catalog, table: LoadedTable, opts: &Publis
     let mut table = table;
     let n = pending.len();
     for (i, id) in pending.into_iter().enumerate() {
-        let r = pick(catalog, table, id, MAIN, false, false).await?;
+        let r = pick(catalog, table, id, MAIN, false, false, Some(b)).await?;
         table = r.table_after.ok_or_else(|| Error::Internal { worker: "publish".into(), message: "no table after a pick".into() })?;
         if r.changed {
             report.snapshots_published.push(Published { source_snapshot_id: id, snapshot_id: r.snapshot_id });
