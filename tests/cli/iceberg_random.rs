@@ -104,19 +104,25 @@ impl Drop for Oracle {
     }
 }
 
-/// Expected rows of one ref or snapshot, and which branch appends (indices into `Model::appends`) they include.
+/// Expected rows of one ref or snapshot, which appends (indices into `Model::appends`) they include, and which
+/// operations that made other snapshots than appends (deletes, overwrites, compactions; numbered in order).
 #[derive(Clone, Default, Debug)]
 struct State {
     rows: BTreeMap<i64, Value>,
     applied: BTreeSet<usize>,
+    rewrites: BTreeSet<usize>,
 }
 
 #[derive(Default)]
 struct Model {
     main: State,
     branch: Option<State>,
-    /// Rows of every ingest to the branch, in order.
+    /// Rows of every append (an ingest, or an overwrite that deleted nothing), in order. A branch publish
+    /// replays every append on the branch since its fork point, including main's own appends that a rollback
+    /// took off main after the branch was cut from it.
     appends: Vec<Vec<Value>>,
+    /// How many rewrites (see `State::rewrites`) there were.
+    rewrites: usize,
     /// The state of every snapshot an operation left at a ref's head (intermediate commits are not known).
     snaps: HashMap<i64, State>,
     tags: BTreeMap<String, i64>,
@@ -506,9 +512,11 @@ impl Harness {
             self.model.snaps.insert(head, b);
             self.check_branch();
         } else {
-            for r in rows {
-                self.model.main.rows.insert(r["id"].as_i64().unwrap(), r);
+            for r in &rows {
+                self.model.main.rows.insert(r["id"].as_i64().unwrap(), r.clone());
             }
+            self.model.main.applied.insert(self.model.appends.len());
+            self.model.appends.push(rows);
         }
     }
 
@@ -557,17 +565,27 @@ impl Harness {
             self.model.branch = None;
             return;
         }
-        let expect = if pending.is_empty() {
+        let rewritten = !branch.rewrites.is_subset(&self.model.main.rewrites);
+        let expect = if pending.is_empty() && !rewritten {
             "nothing"
         } else if fast_forward {
             "fast-forward"
-        } else if cherry {
-            "cherry-pick"
-        } else {
+        } else if !cherry {
             "exit 8"
+        } else if rewritten {
+            // The branch holds a delete, overwrite or compaction that main does not (main rolled it back after
+            // the branch was cut): only appends replay, so publish refuses before changing anything.
+            "exit 2"
+        } else {
+            "cherry-pick"
         };
         self.note(format!("publish{} (pending appends {pending:?}; expect {expect})", if cherry { " --cherry-pick" } else { "" }));
-        let report = self.run(args, if expect == "exit 8" { 8 } else { 0 });
+        let code = match expect {
+            "exit 8" => 8,
+            "exit 2" => 2,
+            _ => 0,
+        };
+        let report = self.run(args, code);
         let said = format!(" -> {}", report["message"]);
         if let Some(l) = self.log.last_mut() {
             l.push_str(&said);
@@ -628,8 +646,30 @@ impl Harness {
         for id in r["ids"].as_array().unwrap() {
             self.model.main.rows.remove(&id.as_i64().unwrap());
         }
-        for row in rows {
-            self.model.main.rows.insert(row["id"].as_i64().unwrap(), row);
+        for row in &rows {
+            self.model.main.rows.insert(row["id"].as_i64().unwrap(), row.clone());
+        }
+        if r["ids"].as_array().unwrap().is_empty() && !rows.is_empty() {
+            // Nothing deleted: PyIceberg commits an append alone (a delete snapshot, if any, is a rewrite below).
+            self.model.main.applied.insert(self.model.appends.len());
+            self.model.appends.push(rows);
+        }
+    }
+
+    /// After an operation on main: when it made a snapshot that is not an append, records a rewrite.
+    fn record_rewrite(&mut self, before: Option<i64>) {
+        let meta = self.meta();
+        let on_main = lineage(&meta, meta["current_snapshot_id"].as_i64());
+        let Some(at) = before.map_or(Some(on_main.len()), |b| on_main.iter().position(|s| *s == b)) else {
+            return; // main moved back (a rollback): no new snapshot
+        };
+        let rewrote = on_main[..at].iter().any(|id| {
+            let s = meta["snapshots"].as_array().unwrap().iter().find(|s| s["snapshot_id"].as_i64() == Some(*id));
+            s.is_some_and(|s| s["operation"] != json!("append"))
+        });
+        if rewrote {
+            self.model.main.rewrites.insert(self.model.rewrites);
+            self.model.rewrites += 1;
         }
     }
 
@@ -857,6 +897,8 @@ impl Harness {
         self.step = i;
         let t0 = Instant::now();
         let op = self.pick_op();
+        let rewrites = matches!(op, Op::Delete | Op::Overwrite | Op::Compact | Op::Rollback);
+        let before = if rewrites { self.meta()["current_snapshot_id"].as_i64() } else { None };
         match op {
             Op::Ingest => self.ingest(false, vec![]),
             Op::IngestBranch => self.ingest(true, vec![]),
@@ -868,6 +910,9 @@ impl Harness {
             Op::Tag => self.tag(),
             Op::Rollback => self.rollback(),
             Op::Orphans => self.orphans(),
+        }
+        if rewrites {
+            self.record_rewrite(before);
         }
         let t1 = Instant::now();
         self.check_main();
