@@ -984,11 +984,7 @@ fn random_operations_match_pyiceberg_and_duckdb() {
 fn publish_refuses_a_branch_whose_lineage_expiry_cut() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = Harness::new(1, dir.path());
-    let schema = dir.path().join("schema.json").display().to_string();
-    ingest_ids(&mut h, "main1", 0..2, &["--create", "--schema", &schema, "--identifier", "id"]);
-    ingest_ids(&mut h, "b1", 10..12, &["--branch", BRANCH]);
-    ingest_ids(&mut h, "b2", 20..22, &["--branch", BRANCH]);
-    ingest_ids(&mut h, "main2", 2..4, &[]);
+    branch_with_two_appends_after_main_moved(&mut h);
     let branch_rows = h.py(json!({"cmd": "read", "ref": BRANCH}))["rows"].as_array().unwrap().len();
     expire_all_but_heads(&mut h);
     let after = h.py(json!({"cmd": "read", "ref": BRANCH}))["rows"].as_array().unwrap().len();
@@ -1053,11 +1049,7 @@ fn publish_continues_after_an_earlier_publish_when_expiry_cut_the_branch() {
 fn a_hand_picked_survivor_does_not_make_a_cut_branch_published() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = Harness::new(1, dir.path());
-    let schema = dir.path().join("schema.json").display().to_string();
-    ingest_ids(&mut h, "main1", 0..2, &["--create", "--schema", &schema, "--identifier", "id"]);
-    ingest_ids(&mut h, "b1", 10..12, &["--branch", BRANCH]);
-    ingest_ids(&mut h, "b2", 20..22, &["--branch", BRANCH]);
-    ingest_ids(&mut h, "main2", 2..4, &[]);
+    branch_with_two_appends_after_main_moved(&mut h);
     let meta = h.meta();
     let head = ref_head(&meta, BRANCH).unwrap();
     h.run(vec!["snapshot".into(), "cherry-pick".into(), TABLE.into(), "--snapshot-id".into(), head.to_string()], 0);
@@ -1087,6 +1079,15 @@ fn a_branch_begun_on_an_empty_table_publishes_whole() {
     assert_eq!(r["snapshots_published"].as_array().map(Vec::len), Some(2), "{r}");
     assert_eq!(main_ids(&mut h), [0, 1, 10, 11, 20, 21].into());
     assert_eq!(h.run(cherry, 0)["changed"], json!(false));
+}
+
+/// main: ids 0..2, then b1 cut from it with two appends (ids 10..12, 20..22), then main moves on (ids 2..4).
+fn branch_with_two_appends_after_main_moved(h: &mut Harness) {
+    let schema = h.dir.join("schema.json").display().to_string();
+    ingest_ids(h, "main1", 0..2, &["--create", "--schema", &schema, "--identifier", "id"]);
+    ingest_ids(h, "b1", 10..12, &["--branch", BRANCH]);
+    ingest_ids(h, "b2", 20..22, &["--branch", BRANCH]);
+    ingest_ids(h, "main2", 2..4, &[]);
 }
 
 /// Ingests rows with ids `ids` from file `name` into the table (state kept in the test directory).

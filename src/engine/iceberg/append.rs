@@ -183,7 +183,7 @@ impl TableCommitter {
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
                 .unwrap_or_default(),
         });
-        Ok(self.commits.last().expect("pushed above"))
+        Ok(self.commits.last().expect("pushed above")) // ok: pushed just above
     }
 
     /// Moves (locally) or uploads (S3) a sealed file to its place under the data location.

@@ -552,8 +552,12 @@ async fn publish_branch(catalog: &dyn Catalog, table: LoadedTable, opts: &Publis
     // has, so replaying only the survivors (or calling them all published because each was picked) could
     // silently leave rows unpublished.
     let m = table.metadata.clone();
-    if d.fork_point.is_none() && d.published_through.is_none() && d.main_head.is_some() && !d.rooted {
-        let oldest = *d.since_fork.first().expect("since_fork is not empty");
+    if let Some(&oldest) = d.since_fork.first()
+        && d.fork_point.is_none()
+        && d.published_through.is_none()
+        && d.main_head.is_some()
+        && !d.rooted
+    {
         let parent = m.snapshot_by_id(oldest).and_then(|s| s.parent_snapshot_id()).map_or_else(String::new, |p| p.to_string());
         return Err(Error::Config(format!(
             "cannot publish {b} onto main in table {}: the branch's lineage ends before it meets main's (its snapshot \

@@ -173,7 +173,7 @@ pub async fn change(catalog: &dyn Catalog, table: LoadedTable, change: &RefChang
                 Some(id) => snapshot_by_id(&table, *id)?.snapshot_id(),
                 None => main_head(&table)?,
             };
-            let wanted = SnapshotReference::new(id, retention_of(change).expect("create has retention"));
+            let wanted = SnapshotReference::new(id, retention_of(change).expect("create has retention")); // ok: both create arms have one
             if let Some(e) = &existing
                 && *e != wanted
             {

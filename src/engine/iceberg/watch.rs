@@ -187,7 +187,7 @@ pub fn start_state(table: &LoadedTable, ref_name: &str, start: Start) -> Result<
         };
     };
     let chain = lineage(table, head);
-    let oldest = chain.last().expect("the head at least");
+    let oldest = chain.last().expect("the head at least"); // ok: lineage starts at the head, which exists
     match start {
         Start::Snapshot(id) => match chain.iter().find(|s| s.snapshot_id() == id) {
             // Everything before the start snapshot counts as delivered: its parent is the checkpoint.
@@ -238,7 +238,7 @@ pub fn new_snapshots(table: &LoadedTable, state: &TableWatchState) -> Result<Vec
             // The checkpoint is this snapshot's parent (whether or not it still exists): no gap.
             Some(p) if Some(p) == state.snapshot_id => break,
             Some(p) if table.metadata.snapshot_by_id(p).is_some() => {
-                cur = table.metadata.snapshot_by_id(p).expect("checked");
+                cur = table.metadata.snapshot_by_id(p).expect("checked"); // ok: the guard found it
             }
             // Delivering from the start of the lineage, and this is its first snapshot (in v1 tables, taken on
             // trust: they have no sequence numbers).

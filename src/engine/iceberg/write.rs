@@ -157,7 +157,7 @@ impl FanOut {
         }
         if self.writers.len() >= self.max_open {
             // Seal the least recently used file properly; it joins the next commit.
-            let (i, _) = self.writers.iter().enumerate().min_by_key(|(_, w)| w.last_used).expect("non-empty");
+            let (i, _) = self.writers.iter().enumerate().min_by_key(|(_, w)| w.last_used).expect("non-empty"); // ok: len >= max_open >= 1
             let mut w = self.writers.swap_remove(i);
             if let Some(s) = w.writer.seal()? {
                 self.done.push(TableFile { relative: s.key.clone(), sealed: s, partition: w.partition.clone() });
